@@ -1,0 +1,1 @@
+"""Test support: loopback servers and fixture builders shared by several test files."""
