@@ -1,0 +1,126 @@
+"""The SQLite store: the only place with SQL.
+
+One file (``store/watcher.db`` by default) in WAL mode, migrated on open. Writes go through
+``Store.transaction()`` (``BEGIN IMMEDIATE`` at the top level, savepoints inside), so a crash in
+the middle of a cycle leaves either all or none of a document's version, change, links and
+alerts. sqlite-utils supplies table helpers and nested ``atomic()`` savepoints; the connection
+is opened in autocommit mode so that no statement ever opens a transaction implicitly.
+
+A ``Store`` belongs to one thread: the daemon opens one per worker thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import sqlite_utils
+
+from watcher.errors import StoreError
+from watcher.store.base import Clock, utcnow
+from watcher.store.documents import DocumentsMixin
+from watcher.store.outbox import OutboxMixin
+from watcher.store.records import DocumentRow, SourceRow, VersionResult, VersionRow
+from watcher.store.schema import MIGRATIONS
+
+__all__ = ["DocumentRow", "SourceRow", "Store", "VersionResult", "VersionRow", "utcnow"]
+
+class Store(DocumentsMixin, OutboxMixin):
+    """Typed access to the store. Open with ``Store.open(path)``."""
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, path: str | Path, *, clock: Clock = utcnow) -> Store:
+        p = Path(path)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(p), isolation_level=None, timeout=30.0, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            db = sqlite_utils.Database(conn, execute_plugins=False)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"无法打开数据库 {p}: {exc}。请检查路径是否可写，或用 --store 指定其他位置。"
+            ) from exc
+        store = cls(db, p, clock)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def migrate(self) -> None:
+        try:
+            version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"数据库 {self.path} 的版本 ({version}) 比本程序新 ({len(MIGRATIONS)})。"
+                    "请升级 policy-watcher 后再打开它。"
+                )
+            for number in range(version, len(MIGRATIONS)):
+                with self.transaction():
+                    for statement in _statements(MIGRATIONS[number]):
+                        self.conn.execute(statement)
+                    self.conn.execute(f"PRAGMA user_version={number + 1}")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"数据库 {self.path} 无法升级: {exc}。文件可能已损坏；请从备份恢复或换一个 --store。"
+            ) from exc
+
+    # ------------------------------------------------------------------ meta / heartbeat
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def heartbeat(self) -> None:
+        self.set_meta("heartbeat", self.now())
+
+    def last_heartbeat(self) -> datetime | None:
+        value = self.get_meta("heartbeat")
+        return datetime.fromisoformat(value) if value else None
+
+    def check_writable(self) -> None:
+        """Raise StoreError unless a write can be committed right now."""
+        try:
+            self.set_meta("write_probe", self.now())
+        except sqlite3.Error as exc:
+            raise StoreError(f"数据库 {self.path} 不可写: {exc}") from exc
+
+    def integrity_ok(self) -> bool:
+        row = self.conn.execute("PRAGMA integrity_check").fetchone()
+        return bool(row) and row[0] == "ok"
+
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside our DDL strings)."""
+    return [s.strip() for s in script.split(";") if s.strip() and not _only_comments(s)]
+
+
+def _only_comments(chunk: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in chunk.splitlines())

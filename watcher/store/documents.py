@@ -1,0 +1,429 @@
+"""Sources, documents, versions, raw blobs, the fetch log, changes, lineage links, comparisons
+and full-text search.
+
+A version is written only when the document's fingerprint (the hash of its substantive,
+normalised text) differs from the current version's; an unchanged fetch only moves
+``last_seen``. Raw bytes are zlib-compressed and stored once per SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
+from typing import Any, TypeVar
+
+from watcher.config import Source
+from watcher.errors import StoreError
+from watcher.models import FetchAttempt
+from watcher.store.base import StoreBase
+from watcher.store.records import DocumentRow, SourceRow, VersionResult, VersionRow
+
+_META_COLUMNS = ("doc_number", "issuer", "index_no", "written_date", "published_date", "topic",
+                 "validity")
+
+R = TypeVar("R", DocumentRow, VersionRow, SourceRow)
+
+
+def _row(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
+    if row is None:
+        return None
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in row.items() if k in names})
+
+
+class DocumentsMixin(StoreBase):
+    # ------------------------------------------------------------------ sources
+
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        """Insert or update the configured sources; health counters survive reloads."""
+        with self.transaction():
+            for s in sources:
+                self.conn.execute(
+                    "INSERT INTO sources(id, name, level, config_json) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET name = excluded.name, level = excluded.level, "
+                    "config_json = excluded.config_json",
+                    (s.id, s.name, s.level, s.model_dump_json()),
+                )
+
+    def sources(self) -> list[SourceRow]:
+        rows = self.query("SELECT * FROM sources ORDER BY id")
+        return [r for row in rows if (r := _row(SourceRow, row)) is not None]
+
+    def source_row(self, source_id: str) -> SourceRow | None:
+        rows = self.query("SELECT * FROM sources WHERE id = ?", (source_id,))
+        return _row(SourceRow, rows[0]) if rows else None
+
+    def record_source_run(
+        self, source_id: str, *, ok: bool, outcome: str, error: str | None = None
+    ) -> int:
+        """Record the end of one run of a source; returns its consecutive failure count."""
+        now = self.now()
+        with self.transaction():
+            if ok:
+                self.conn.execute(
+                    "UPDATE sources SET consecutive_failures = 0, last_run_at = ?, last_ok_at = ?, "
+                    "last_error = NULL, last_outcome = ? WHERE id = ?",
+                    (now, now, outcome, source_id),
+                )
+            else:
+                self.conn.execute(
+                    "UPDATE sources SET consecutive_failures = consecutive_failures + 1, "
+                    "last_run_at = ?, last_error = ?, last_outcome = ? WHERE id = ?",
+                    (now, error, outcome, source_id),
+                )
+            row = self.conn.execute(
+                "SELECT consecutive_failures FROM sources WHERE id = ?", (source_id,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_next_run(self, source_id: str, when: str | None) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE sources SET next_run_at = ? WHERE id = ?", (when, source_id))
+
+    # ------------------------------------------------------------------ fetch log and blobs
+
+    def log_fetch(self, source_id: str | None, attempt: FetchAttempt) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO fetches(source_id, url, at, status, bytes, duration_ms, outcome, "
+                "error, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (source_id, attempt.url, self.now(), attempt.status, attempt.bytes,
+                 attempt.duration_ms, attempt.outcome, attempt.error, attempt.attempt),
+            )
+
+    def fetch_log(self, source_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        if source_id:
+            return self.query(
+                "SELECT * FROM fetches WHERE source_id = ? ORDER BY id DESC LIMIT ?",
+                (source_id, limit),
+            )
+        return self.query("SELECT * FROM fetches ORDER BY id DESC LIMIT ?", (limit,))
+
+    def prune_fetch_log(self, before_iso: str) -> int:
+        """Delete fetch-log rows older than ``before_iso``; versions are never pruned."""
+        with self.transaction():
+            cur = self.conn.execute("DELETE FROM fetches WHERE at < ?", (before_iso,))
+        return cur.rowcount
+
+    def put_blob(self, data: bytes, content_type: str | None = None) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO blobs(hash, size, content_type, data) VALUES (?, ?, ?, ?)",
+                (digest, len(data), content_type, zlib.compress(data, 6)),
+            )
+        return digest
+
+    def get_blob(self, digest: str) -> bytes:
+        row = self.conn.execute("SELECT data FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        if row is None:
+            raise StoreError(f"原始文件 {digest[:12]}… 不在数据库中。")
+        return zlib.decompress(row[0])
+
+    # ------------------------------------------------------------------ documents and versions
+
+    def known_url(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE url = ?", (url,)).fetchone() is not None
+
+    def document(self, document_id: int) -> DocumentRow | None:
+        rows = self.query("SELECT * FROM documents WHERE id = ?", (document_id,))
+        return _row(DocumentRow, rows[0]) if rows else None
+
+    def document_by_url(self, url: str) -> DocumentRow | None:
+        rows = self.query("SELECT * FROM documents WHERE url = ?", (url,))
+        return _row(DocumentRow, rows[0]) if rows else None
+
+    def document_by_identity(self, identity_key: str) -> DocumentRow | None:
+        rows = self.query(
+            "SELECT * FROM documents WHERE identity_key = ? ORDER BY id LIMIT 1", (identity_key,)
+        )
+        return _row(DocumentRow, rows[0]) if rows else None
+
+    def documents(
+        self,
+        *,
+        source_id: str | None = None,
+        level: str | None = None,
+        kind: str | None = None,
+        since: str | None = None,
+        limit: int = 1000,
+    ) -> list[DocumentRow]:
+        where, params = ["1 = 1"], []
+        for column, value in (("source_id", source_id), ("level", level), ("kind", kind)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since:
+            where.append("first_seen >= ?")
+            params.append(since)
+        rows = self.query(
+            f"SELECT * FROM documents WHERE {' AND '.join(where)} "
+            "ORDER BY COALESCE(published_date, written_date, first_seen) DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [r for row in rows if (r := _row(DocumentRow, row)) is not None]
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified of the current version at ``url``, for conditional requests."""
+        row = self.conn.execute(
+            "SELECT v.etag, v.last_modified FROM documents d JOIN versions v "
+            "ON v.id = d.current_version_id WHERE d.url = ?",
+            (url,),
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_version(
+        self,
+        *,
+        url: str,
+        identity_key: str,
+        title: str,
+        text: str,
+        text_hash: str,
+        meta: Mapping[str, str] | None = None,
+        source_id: str | None = None,
+        level: str | None = None,
+        kind: str | None = None,
+        origin: str = "fetch",
+        structure_json: str | None = None,
+        attachments: Sequence[Mapping[str, str]] = (),
+        blob_hash: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        encoding: str | None = None,
+    ) -> VersionResult:
+        """Store a fetched document; a new version only when ``text_hash`` changed.
+
+        Call inside ``transaction()`` together with whatever the result causes (change,
+        links, alerts) so that all of it lands or none of it does.
+        """
+        meta = dict(meta or {})
+        now = self.now()
+        with self.transaction():
+            doc = self.document_by_url(url) or self.document_by_identity(identity_key)
+            if doc is None:
+                document_id = self._insert_document(
+                    url, identity_key, title, meta, source_id, level, kind, origin, now
+                )
+                version_id = self._insert_version(
+                    document_id, 1, now, title, text, text_hash, structure_json, meta,
+                    attachments, blob_hash, url, etag, last_modified, encoding,
+                )
+                self._index(document_id, title, text)
+                return VersionResult("new_document", document_id, version_id, None)
+            current = self.version(doc.current_version_id) if doc.current_version_id else None
+            if current is not None and current.text_hash == text_hash:
+                self.conn.execute(
+                    "UPDATE documents SET last_seen = ? WHERE id = ?", (now, doc.id)
+                )
+                if etag or last_modified:
+                    self.conn.execute(
+                        "UPDATE versions SET etag = ?, last_modified = ? WHERE id = ?",
+                        (etag, last_modified, current.id),
+                    )
+                return VersionResult("unchanged", doc.id, current.id, None)
+            flip_flop = (
+                self.conn.execute(
+                    "SELECT 1 FROM versions WHERE document_id = ? AND text_hash = ?",
+                    (doc.id, text_hash),
+                ).fetchone()
+                is not None
+            )
+            seq_row = self.conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM versions WHERE document_id = ?", (doc.id,)
+            ).fetchone()
+            version_id = self._insert_version(
+                doc.id, int(seq_row[0]) + 1, now, title, text, text_hash, structure_json, meta,
+                attachments, blob_hash, url, etag, last_modified, encoding,
+            )
+            columns = {k: meta.get(k) or getattr(doc, k) for k in _META_COLUMNS}
+            self.conn.execute(
+                "UPDATE documents SET title = ?, last_seen = ?, current_version_id = ?, "
+                + ", ".join(f"{k} = ?" for k in columns)
+                + " WHERE id = ?",
+                (title, now, version_id, *columns.values(), doc.id),
+            )
+            self._index(doc.id, title, text)
+            return VersionResult(
+                "new_version", doc.id, version_id, current.id if current else None, flip_flop
+            )
+
+    def _insert_document(
+        self, url: str, identity_key: str, title: str, meta: Mapping[str, str],
+        source_id: str | None, level: str | None, kind: str | None, origin: str, now: str,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO documents(source_id, url, identity_key, title, level, kind, origin, "
+            "first_seen, last_seen, " + ", ".join(_META_COLUMNS) + ") "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, " + ", ".join("?" * len(_META_COLUMNS)) + ")",
+            (source_id, url, identity_key, title, level, kind, origin, now, now,
+             *(meta.get(k) for k in _META_COLUMNS)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _insert_version(
+        self, document_id: int, seq: int, now: str, title: str, text: str, text_hash: str,
+        structure_json: str | None, meta: Mapping[str, str],
+        attachments: Sequence[Mapping[str, str]], blob_hash: str | None, url: str,
+        etag: str | None, last_modified: str | None, encoding: str | None,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO versions(document_id, seq, fetched_at, title, text, text_hash, "
+            "structure_json, meta_json, attachments_json, blob_hash, url, etag, last_modified, "
+            "encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (document_id, seq, now, title, text, text_hash, structure_json,
+             json.dumps(dict(meta), ensure_ascii=False),
+             json.dumps([dict(a) for a in attachments], ensure_ascii=False),
+             blob_hash, url, etag, last_modified, encoding),
+        )
+        version_id = int(cur.lastrowid or 0)
+        self.conn.execute(
+            "UPDATE documents SET current_version_id = ? WHERE id = ?", (version_id, document_id)
+        )
+        return version_id
+
+    def _index(self, document_id: int, title: str, text: str) -> None:
+        self.conn.execute("DELETE FROM search WHERE document_id = ?", (document_id,))
+        self.conn.execute(
+            "INSERT INTO search(title, text, document_id) VALUES (?, ?, ?)",
+            (title, text, document_id),
+        )
+
+    def version(self, version_id: int) -> VersionRow | None:
+        rows = self.query("SELECT * FROM versions WHERE id = ?", (version_id,))
+        return _row(VersionRow, rows[0]) if rows else None
+
+    def versions(self, document_id: int) -> list[VersionRow]:
+        rows = self.query(
+            "SELECT * FROM versions WHERE document_id = ? ORDER BY seq", (document_id,)
+        )
+        return [r for row in rows if (r := _row(VersionRow, row)) is not None]
+
+    def latest_version_text(self, document_id: int) -> tuple[str, str]:
+        """(title, text) of a document's current version; StoreError when there is none."""
+        row = self.conn.execute(
+            "SELECT v.title, v.text FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            "WHERE d.id = ?",
+            (document_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。")
+        return str(row[0]), str(row[1])
+
+    def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
+        """Full-text search; trigram FTS for 3+ characters, LIKE for shorter queries."""
+        q = q.strip()
+        if not q:
+            return []
+        if len(q) >= 3:
+            phrase = '"' + q.replace('"', '""') + '"'
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT document_id FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
+                (phrase, limit),
+            )]
+        else:
+            like = f"%{q}%"
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT document_id FROM search WHERE title LIKE ? OR text LIKE ? LIMIT ?",
+                (like, like, limit),
+            )]
+        docs = [self.document(int(i)) for i in ids]
+        return [d for d in docs if d is not None]
+
+    # ------------------------------------------------------------------ changes, links, comparisons
+
+    def add_change(
+        self, document_id: int, old_version_id: int, new_version_id: int, *,
+        substantive: bool, flip_flop: bool, diff_json: str,
+    ) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO changes(document_id, old_version_id, new_version_id, "
+                "created_at, substantive, flip_flop, diff_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (document_id, old_version_id, new_version_id, self.now(), int(substantive),
+                 int(flip_flop), diff_json),
+            )
+        return int(cur.lastrowid or 0)
+
+    def changes(self, *, since: str | None = None, document_id: int | None = None) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM changes WHERE 1 = 1", []
+        if since:
+            sql += " AND created_at >= ?"
+            params.append(since)
+        if document_id is not None:
+            sql += " AND document_id = ?"
+            params.append(str(document_id))
+        return self.query(sql + " ORDER BY id", tuple(params))
+
+    def add_link(
+        self, child_id: int, *, relation: str, cited_title: str, evidence: str,
+        parent_id: int | None = None, doc_number: str | None = None,
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO links(child_id, parent_id, relation, cited_title, evidence, doc_number, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(child_id, relation, cited_title) DO UPDATE SET "
+                "parent_id = COALESCE(excluded.parent_id, links.parent_id), evidence = excluded.evidence",
+                (child_id, parent_id, relation, cited_title, evidence, doc_number, self.now()),
+            )
+            if parent_id is not None:
+                self.conn.execute(
+                    "UPDATE documents SET parent_id = ? WHERE id = ? AND parent_id IS NULL",
+                    (parent_id, child_id),
+                )
+
+    def links(self, *, child_id: int | None = None, parent_id: int | None = None) -> list[dict[str, Any]]:
+        if child_id is not None:
+            return self.query("SELECT * FROM links WHERE child_id = ? ORDER BY id", (child_id,))
+        if parent_id is not None:
+            return self.query("SELECT * FROM links WHERE parent_id = ? ORDER BY id", (parent_id,))
+        return self.query("SELECT * FROM links ORDER BY id")
+
+    def unresolved_links(self) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
+
+    def add_comparison(
+        self, *, new_document_id: int, old_document_id: int, new_version_id: int,
+        old_version_id: int, summary: Mapping[str, Any], result: Mapping[str, Any],
+    ) -> tuple[int, bool]:
+        """Store a comparison; returns (id, created) — not created when already stored."""
+        with self.transaction():
+            existing = self.conn.execute(
+                "SELECT id FROM comparisons WHERE new_version_id = ? AND old_version_id = ?",
+                (new_version_id, old_version_id),
+            ).fetchone()
+            if existing:
+                return int(existing[0]), False
+            cur = self.conn.execute(
+                "INSERT INTO comparisons(new_document_id, old_document_id, new_version_id, "
+                "old_version_id, created_at, summary_json, result_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (new_document_id, old_document_id, new_version_id, old_version_id, self.now(),
+                 json.dumps(dict(summary), ensure_ascii=False),
+                 json.dumps(dict(result), ensure_ascii=False)),
+            )
+        return int(cur.lastrowid or 0), True
+
+    def comparisons(
+        self, *, new_document_id: int | None = None, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM comparisons WHERE 1 = 1", []
+        if new_document_id is not None:
+            sql += " AND new_document_id = ?"
+            params.append(str(new_document_id))
+        if since:
+            sql += " AND created_at >= ?"
+            params.append(since)
+        return self.query(sql + " ORDER BY id DESC", tuple(params))
+
+    def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]:
+        """Documents with a new document or new version stored in [start, end)."""
+        rows = self.query(
+            "SELECT DISTINCT d.* FROM documents d JOIN versions v ON v.document_id = d.id "
+            "WHERE v.fetched_at >= ? AND v.fetched_at < ? ORDER BY d.id",
+            (start, end),
+        )
+        return [r for row in rows if (r := _row(DocumentRow, row)) is not None]

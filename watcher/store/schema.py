@@ -1,0 +1,175 @@
+"""Schema migrations of the SQLite store, applied in order and recorded in ``PRAGMA user_version``.
+
+A migration is appended, never edited, once it has shipped: stores in the field are upgraded by
+running the ones they have not seen. Each runs inside one transaction.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the whole first schema
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        level TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_run_at TEXT,
+        last_ok_at TEXT,
+        next_run_at TEXT,
+        last_error TEXT,
+        last_outcome TEXT
+    );
+    CREATE TABLE blobs (
+        hash TEXT PRIMARY KEY,            -- sha256 of the raw bytes
+        size INTEGER NOT NULL,            -- uncompressed size
+        content_type TEXT,
+        data BLOB NOT NULL                -- zlib-compressed raw bytes
+    );
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT,
+        url TEXT NOT NULL UNIQUE,         -- canonical URL (or file:// / import: key for imports)
+        identity_key TEXT NOT NULL,       -- same document from two sites → same key
+        title TEXT NOT NULL,
+        doc_number TEXT,
+        issuer TEXT,
+        index_no TEXT,
+        written_date TEXT,
+        published_date TEXT,
+        topic TEXT,
+        validity TEXT,
+        level TEXT,
+        kind TEXT,                        -- 纲要 / 规划 / 方案 / 通知 / ...
+        origin TEXT NOT NULL DEFAULT 'fetch',   -- fetch | import | attachment
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        current_version_id INTEGER,
+        parent_id INTEGER REFERENCES documents(id)
+    );
+    CREATE INDEX documents_identity ON documents(identity_key);
+    CREATE INDEX documents_source ON documents(source_id);
+    CREATE TABLE versions (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        seq INTEGER NOT NULL,             -- 1, 2, ... per document
+        fetched_at TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,               -- normalised text (never NFKC)
+        text_hash TEXT NOT NULL,          -- fingerprint of the substantive text
+        structure_json TEXT,              -- section tree as JSON
+        meta_json TEXT NOT NULL DEFAULT '{}',
+        attachments_json TEXT NOT NULL DEFAULT '[]',
+        blob_hash TEXT REFERENCES blobs(hash),
+        url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        encoding TEXT,
+        UNIQUE(document_id, seq)
+    );
+    CREATE INDEX versions_hash ON versions(document_id, text_hash);
+    CREATE TABLE fetches (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT,
+        url TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status INTEGER,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        duration_ms REAL NOT NULL DEFAULT 0,
+        outcome TEXT NOT NULL,
+        error TEXT,
+        attempt INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX fetches_source_at ON fetches(source_id, at);
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        old_version_id INTEGER NOT NULL REFERENCES versions(id),
+        new_version_id INTEGER NOT NULL REFERENCES versions(id),
+        created_at TEXT NOT NULL,
+        substantive INTEGER NOT NULL,
+        flip_flop INTEGER NOT NULL DEFAULT 0,
+        diff_json TEXT NOT NULL,
+        UNIQUE(old_version_id, new_version_id)
+    );
+    CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        child_id INTEGER NOT NULL REFERENCES documents(id),
+        parent_id INTEGER REFERENCES documents(id),   -- NULL while the cited document is unknown
+        relation TEXT NOT NULL,           -- implements | supersedes | configured
+        cited_title TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        doc_number TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE(child_id, relation, cited_title)
+    );
+    CREATE TABLE comparisons (
+        id INTEGER PRIMARY KEY,
+        new_document_id INTEGER NOT NULL REFERENCES documents(id),
+        old_document_id INTEGER NOT NULL REFERENCES documents(id),
+        new_version_id INTEGER NOT NULL REFERENCES versions(id),
+        old_version_id INTEGER NOT NULL REFERENCES versions(id),
+        created_at TEXT NOT NULL,
+        summary_json TEXT NOT NULL,
+        result_json TEXT NOT NULL,
+        UNIQUE(new_version_id, old_version_id)
+    );
+    CREATE TABLE directions (
+        id INTEGER PRIMARY KEY,
+        period TEXT NOT NULL,             -- ISO week, e.g. 2026-W47
+        rank INTEGER NOT NULL,
+        direction TEXT NOT NULL,
+        score REAL NOT NULL,
+        terms_json TEXT NOT NULL,
+        evidence_json TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE(period, direction)
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        url TEXT,
+        source_id TEXT,
+        document_id INTEGER,
+        evidence_json TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        resolved_at TEXT
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        channel TEXT NOT NULL,            -- channel key: sha256 of the URL (secrets never stored)
+        channel_label TEXT NOT NULL,      -- redacted URL for display
+        status TEXT NOT NULL DEFAULT 'pending',   -- pending | sending | sent | dead
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        sent_at TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE(alert_id, channel)
+    );
+    CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+    CREATE TABLE digests (
+        week TEXT PRIMARY KEY,            -- ISO week 2026-W47
+        issue INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        markdown TEXT NOT NULL,
+        html TEXT NOT NULL,
+        docx BLOB,
+        mailed_at TEXT
+    );
+    CREATE VIRTUAL TABLE search USING fts5(
+        title, text, document_id UNINDEXED, tokenize = 'trigram'
+    );
+    """,
+)
