@@ -56,6 +56,7 @@ class FetchAttempt:
     error: str | None = None    # short Chinese-or-English reason; None on success
     attempt: int = 1
     outcome: str = "ok"         # ok | not_modified | blocked | too_large | offsite | http_error | network_error
+    source_id: str | None = None  # the source the fetch was made for, when known
 
 
 @dataclass(frozen=True)
