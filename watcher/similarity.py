@@ -78,7 +78,7 @@ def match_key(text: str) -> str:
     """Matching form of ``text`` (width and whitespace unified): ``normalize.match_key`` folded
     once more with :func:`fold` so both agree on dashes and quotes."""
     try:
-        from watcher.normalize import match_key as normalize_key
+        from watcher.normalize import match_key as normalize_key  # type: ignore[import-not-found,unused-ignore]
     except ImportError:  # the normalize stage is optional for this module
         return _fallback_key(text)
     return _fallback_key(normalize_key(text))
