@@ -58,12 +58,14 @@ _BODY_OPENERS: tuple[str, ...] = (
     "深入学习", "深入实施", "全面贯彻", "全面落实", "全面推进", "加快建设", "加快推进", "各级",
     "各地", "各区县", "各部门", "着眼", "立足", "围绕", "按照", "根据", "经过", "当前", "近年来",
     "党的", "聚焦", "锚定", "紧扣", "牢牢", "始终", "建设教育强", "贯彻落实", "认真贯彻", "高举",
-    "习近平", "必须", "要", "本规划", "本方案", "本办法", "本条例", "本纲要",
+    "习近平", "必须", "本规划", "本方案", "本办法", "本条例", "本纲要",
 )
 _PUNCT_BEFORE_OPENER = "，、；：。！？,;:（(“\"《"
 #: A line at most this long with none of these is a table cell or a caption, not prose.
 _CELL_MAX = 15
 _PROSE_PUNCT = re.compile(r"[。；，：！？,;]")
+#: 「一、二年级」「三、四月」: a run of numbers, not an L1 heading.
+_NUMBER_RUN = re.compile(rf"^[{_CN_NUM}]{{1,3}}(?:、|年级|至|到|和|或|个|次|月|周)")
 _ATTACHMENT_LIST = re.compile(r"^\s*\d{1,2}\s*[.．、]")
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -184,11 +186,8 @@ def _plausible(kind: str, rank: int, value: int | None, parent: _Node,
         return True
     prev_local = parent.last_value.get(rank)
     prev_global = global_last.get(rank)
-    for prev in (prev_local, prev_global):
-        # tolerate one or two headings lost by extraction, never a step backwards
-        if prev is not None and prev < value <= prev + 3:
-            return True
-    return False
+    # tolerate one or two headings lost by extraction, never a step backwards
+    return any(p is not None and p < value <= p + 3 for p in (prev_local, prev_global))
 
 
 def parse(text: str, title: str = "") -> Section:
@@ -230,6 +229,8 @@ def _heading_node(hit: tuple[str, int, str, str] | None, lines: list[str], i: in
         return None                              # items inside 第X条 stay in its body
     if not rest.strip() and kind not in ("attachment", "law"):
         return None                              # a bare 「1.」 is a table cell
+    if kind in ("l1", "l2") and _NUMBER_RUN.match(rest):
+        return None
     if kind == "attachment" and _ATTACHMENT_LIST.match(rest):
         return None                              # 「附件：1.…」 lists the attachments, opens none
     if _is_cell(lines[i]) and len(rest) <= 6 and kind not in ("attachment", "law"):
