@@ -42,16 +42,20 @@ __all__ = ["compare", "comparison_to_json", "comparison_units"]
 # The score of a pair is max(body, (body + heading) / 2): headings are short and rephrased, so
 # they only lift pairs whose bodies already share vocabulary or whose headings say the same thing.
 
-#: Section similarity at or above which a new section carries an old one.
+#: Section similarity at or above which a new section carries an old one. Two plans on one narrow
+#: topic (a district 方案 against the municipal one) share vocabulary everywhere, so n-gram IDF
+#: is flat and every score is lower: the bar is RELATIVE × the median of the sections' best
+#: scores, clamped to [PAIR_FLOOR, PAIR_MIN] (measured: the national/Chongqing plans' median best
+#: is 0.25 → bar 0.12; 渝中区 方案 vs the municipal 协同育人 方案: median 0.09 → bar 0.08).
 PAIR_MIN = 0.12
+PAIR_FLOOR = 0.08
+PAIR_RELATIVE = 0.5
 #: Further old sections join a new one (many-to-one) when they score this share of the best.
 EXTRA_OLD_RATIO = 0.8
 #: ... and at least this much on their own.
 EXTRA_OLD_MIN = 0.2
 #: Nearly verbatim: 延续 rather than 调整.
 SAME_MIN = 0.8
-#: An old section is carried when some new section scores at least this against it.
-CARRIED_MIN = PAIR_MIN
 #: Sentence similarity for two sentences to be diffed against each other.
 SENTENCE_MIN = 0.3
 #: A chapter's own introductory text becomes a unit of its own only when it is this long.
@@ -140,13 +144,17 @@ def compare(old: Section, new: Section, *, old_title: str = "", new_title: str =
 
     matrix = _score_matrix(old_units, new_units)
 
+    bests = sorted(max(row) for row in matrix if row)
+    median_best = bests[len(bests) // 2] if bests else 0.0
+    bar = min(PAIR_MIN, max(PAIR_FLOOR, PAIR_RELATIVE * median_best))
+
     matches: list[SectionMatch] = []
     carried: set[int] = set()
     for j, unit in enumerate(new_units):
         row = matrix[j]
         best = max(range(len(row)), key=row.__getitem__) if row else -1
         score = row[best] if best >= 0 else 0.0
-        if score < PAIR_MIN:
+        if score < bar:
             matches.append(SectionMatch(unit.id, unit.heading, (), (), "new", round(score, 3)))
             continue
         olds = [best] + [
@@ -169,7 +177,7 @@ def compare(old: Section, new: Section, *, old_title: str = "", new_title: str =
             )
         )
     for i in range(len(old_units)):
-        if i not in carried and any(matrix[j][i] >= CARRIED_MIN for j in range(len(new_units))):
+        if i not in carried and any(matrix[j][i] >= bar for j in range(len(new_units))):
             carried.add(i)
     dropped = tuple(
         DroppedSection(u.id, u.heading) for i, u in enumerate(old_units) if i not in carried

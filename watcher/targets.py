@@ -28,7 +28,7 @@ COUNT_UNITS = (
     "所", "个", "人", "名", "项", "家", "门", "本", "支", "批", "座", "处", "条", "套",
     "间", "部", "种", "类", "张", "台", "户", "次", "倍",
 )
-_NUM = r"\d+(?:\.\d+)?"
+_NUM = r"\d+(?:\.\d+)?(?:[—\-～~至]\d+(?:\.\d+)?)?"
 VALUE_RE = re.compile(
     rf"(?P<pct>{_NUM}\s*[%％](?:以上|左右|以下)?)"
     rf"|(?P<cnt>(?<![\d.“\"]){_NUM}\s*(?:万|亿)?\s*(?:{'|'.join(COUNT_UNITS)})(?:以上|左右)?)"
@@ -36,7 +36,7 @@ VALUE_RE = re.compile(
 )
 #: Words between a subject and its value, stripped from the subject's end.
 SUBJECT_TRIM = re.compile(
-    r"(?:分别|均|稳定|保持|提高|提升|增加|增长|超过|不低于|不少于|达到|达|到|在|为|约|以上|占比|比例为)+$"
+    r"(?:分别|均|稳定|保持|提高|提升|增加|增长|超过|高于|不低于|不少于|突破|控制|达到|达|到|在|为|约|以上|占比|比例为|比例)+$"
 )
 SUBJECT_MAX = 24
 #: Pairing thresholds: subject similarity (Dice of characters and bigrams).
@@ -44,15 +44,25 @@ PAIR_MIN_SUBJECT = 0.35
 
 
 def _compact(text: str) -> str:
+    # Hard-wrapped lines (PDF text) are joined; a line ending a sentence keeps its break.
+    text = re.sub(r"(?<![。！？；：])[ \t\u3000]*\n\s*", "", text)
     # PDF text puts spaces around numbers (「2027 年」「90 %」); drop spaces next to digits.
-    text = re.sub(r"\s*\n\s*", "", text)
-    return re.sub(r"(?<=\d)\s+|\s+(?=\d)", "", text)
+    return re.sub(r"(?<=\d)[ \t\u3000]+|[ \t\u3000]+(?=\d)", "", text)
 
 
-def _subject(clause_before: str) -> str:
-    piece = re.split(r"[，,；;：:、。（）()“”\"]", clause_before)[-1]
-    piece = SUBJECT_TRIM.sub("", piece.strip())
-    piece = YEAR_RE.sub("", piece)
+#: A subject this short is only a verb (「建设100所特色高中」): the words after the value say more.
+SUBJECT_MIN = 3
+_ASIDE_RE = re.compile(r"[（(][^（）()]*[）)]")
+_CLAUSE_END = re.compile(r"[，,；;：:、。！？]")
+
+
+def _subject(clause_before: str, after: str = "") -> str:
+    before = _ASIDE_RE.sub("", clause_before).replace("“", "").replace("”", "").replace('"', "")
+    piece = _CLAUSE_END.split(before)[-1]
+    piece = YEAR_RE.sub("", SUBJECT_TRIM.sub("", piece.strip()))
+    if len(piece) < SUBJECT_MIN and after:
+        piece += _CLAUSE_END.split(after)[0]
+        return piece[:SUBJECT_MAX]
     return piece[-SUBJECT_MAX:]
 
 
@@ -61,7 +71,9 @@ def extract_targets(section_tree: Section, side: Literal["old", "new"] = "new") 
     out: list[Target] = []
     for sec in section_tree.walk():
         year: int | None = None
-        text = _compact("\n".join(p for p in ((sec.heading if sec.level else ""), sec.body) if p))
+        text = _compact(sec.body)
+        if sec.level and sec.heading:
+            text = sec.heading + "。" + text
         for sentence in split_sentences(text):
             years = [int(a or b) for a, b in YEAR_RE.findall(sentence)]
             for m in VALUE_RE.finditer(sentence):
@@ -71,9 +83,7 @@ def extract_targets(section_tree: Section, side: Literal["old", "new"] = "new") 
                     year = ys[-1]
                 elif years and year is None:
                     year = years[0]
-                subject = _subject(before)
-                if not subject and m.lastgroup == "dbl":
-                    subject = _subject(sentence[: m.start()].rstrip("实现"))
+                subject = _subject(before, sentence[m.end() :])
                 out.append(Target(side, year, m.group(0), subject, sentence, sec.id))
             if years:
                 year = years[-1]
