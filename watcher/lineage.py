@@ -17,7 +17,7 @@ from watcher.config import Pair
 from watcher.identity import doc_numbers, series_key, title_key, unwrap_title, year_range
 from watcher.models import LineageLink
 
-__all__ = ["configured_parent", "find_citations", "find_predecessor", "match_cited"]
+__all__ = ["LineageLink", "configured_parent", "find_citations", "find_predecessor", "match_cited"]
 
 # --------------------------------------------------------------------------- constants (data)
 
