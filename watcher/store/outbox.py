@@ -128,6 +128,15 @@ class OutboxMixin(StoreBase):
                     (status, error, next_attempt_at, delivery_id),
                 )
 
+    def defer_deliveries(self, delivery_ids: Sequence[int], next_attempt_at: str) -> None:
+        """Postpone deliveries without counting an attempt (their channel just failed)."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ? "
+                "WHERE id = ? AND status != 'sent'",
+                [(next_attempt_at, i) for i in delivery_ids],
+            )
+
     def delivery_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
