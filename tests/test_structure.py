@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import seed_path
 from watcher.models import Section
@@ -188,6 +190,14 @@ def test_attachments_restart_numbering() -> None:
     ids = [s.id for s in flatten(root)]
     assert ids == ["附件1", "附件1/一", "附件1/二", "附件2", "附件2/一"]
     assert "附件：1.实施方案" in root.body
+    assert [s.heading for s in root.children] == ["实施方案", "任务清单"]
+
+
+def test_attachment_note_in_notice_is_body() -> None:
+    root = parse("请认真贯彻执行。\n附件：某某工作职责\n某某局\n附件\n某某工作职责\n（一）党委政府\n统筹领导。")
+    assert [s.id for s in flatten(root)] == ["附件", "附件/（一）"]
+    assert root.children[0].heading == "某某工作职责"
+    assert "附件：某某工作职责" in root.body
 
 
 def test_table_cells_stay_in_body() -> None:
@@ -222,3 +232,44 @@ def test_hostile_input_is_fast() -> None:
     t0 = time.perf_counter()
     parse(text)
     assert time.perf_counter() - t0 < 1.0
+
+
+def _glue_l1_headings(text: str) -> str:
+    """Join every 一、 heading line to the paragraph after it, as a naive PDF de-wrapper does."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line[:3].rstrip("、").strip("一二三四五六七八九十") == "" and "、" in line[:4] \
+                and nxt and not nxt.startswith(("（", "(")):
+            out.append(line + nxt)
+            i += 2
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("name", ["national_gangyao.txt", "cq_guihua.txt"])
+def test_glued_l1_headings_split_like_the_clean_text(name: str) -> None:
+    clean = normalize((FIXTURES / name).read_text(encoding="utf-8"))
+    glued = _glue_l1_headings(clean)
+    assert glued.count("\n") < clean.count("\n")          # some headings really were glued
+    expected = [(s.id, s.heading) for s in flatten(parse(clean))]
+    assert [(s.id, s.heading) for s in flatten(parse(glued))] == expected
+
+
+_ALPHABET = st.sampled_from(list("一二三十、（）()1２.．。，第章条节编附件：①⑴ \n教育强市坚持到2027年"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ALPHABET, max_size=150).map("".join))
+def test_fuzz_parse_is_total_with_unique_ids(text: str) -> None:
+    root = parse(text)
+    ids = [s.id for s in flatten(root)]
+    assert len(ids) == len(set(ids))
+    assert all(s.level == s.id.count("/") + 1 for s in flatten(root))
+    to_outline_json(root)
+    render_outline(root)

@@ -32,8 +32,15 @@ _ENTITIES = {"&nbsp;": " ", "&#160;": " ", "&ensp;": " ", "&emsp;": " ", "&#1228
 _SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _MULTI_SPACE = re.compile(" {2,}")
-#: PDF extraction puts spaces around Arabic numbers inside Chinese: 「到 2027 年」.
-_DIGIT_SPACE = re.compile(rf"(?<=[{_CJK}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]) +(?=\d)|(?<=\d) +(?=[{_CJK}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])")
+#: PDF extraction puts spaces around Arabic numbers inside Chinese: 「到 2027 年」「达到 94%，」.
+#: Only a number with Chinese on both sides (or starting the line) loses them, so table rows
+#: like 「主要指标 2023年 2027年」「毛入园率（%） 93.06 94」 keep their cell gaps.
+_CJK_LEFT = rf"{_CJK}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20—"
+_NUMBER = r"\d[\d.]{0,12}(?:[—~～-]\d[\d.]{0,12})?%?"
+_DIGIT_SPACE = (
+    re.compile(rf"(?:(?<=[{_CJK_LEFT}])|^) ?({_NUMBER}) (?=[{_CJK}])"),
+    re.compile(rf"(?<=[{_CJK}]) ({_NUMBER}%)(?=[{_CJK_LEFT}]|$)"),
+)
 #: Page-number lines: 「第 2 页 共 175 页」「— 3 —」「- 3 -」「3 / 175」「Page 3 of 9」.
 _PAGE_NUMBER = (
     re.compile(r"^第\s?\d{1,4}\s?页\s?[，,/]?\s?(?:共\s?\d{1,4}\s?页)?$"),
@@ -345,7 +352,9 @@ def _blank_doubled(lines: list[str]) -> bool:
 def _clean_line(line: str) -> str:
     line = _SPACES.sub(" ", line).strip()
     line = _MULTI_SPACE.sub(" ", line)
-    return _DIGIT_SPACE.sub("", line)
+    for pattern in _DIGIT_SPACE:
+        line = pattern.sub(r"\1", line)
+    return line
 
 
 def normalize_report(text: str) -> NormalizeResult:

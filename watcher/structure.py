@@ -33,7 +33,7 @@ _MARKERS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     ("law", 2, re.compile(rf"^(?P<num>第[{_CN_NUM}\d]{{1,5}}章)(?:\s+|$)(?P<rest>.*)$")),
     ("law", 3, re.compile(rf"^(?P<num>第[{_CN_NUM}\d]{{1,5}}节)(?:\s+|$)(?P<rest>.*)$")),
     ("article", 4, re.compile(rf"^(?P<num>第[{_CN_NUM}\d]{{1,5}}条)(?:\s*|$)(?P<rest>.*)$")),
-    ("l1", 5, re.compile(rf"^(?P<num>[{_CN_NUM}]{{1,4}})[、，]\s*(?P<rest>.*)$")),
+    ("l1", 5, re.compile(rf"^(?P<num>[{_CN_NUM}]{{1,4}})、\s*(?P<rest>.*)$")),
     ("l2", 6, re.compile(rf"^(?P<num>[（(][{_CN_NUM}]{{1,4}}[）)])\s*(?P<rest>.*)$")),
     # 1. / 1． / 1、 but not 1.5 (decimals), 2024年 or 10%
     ("l3", 7, re.compile(r"^(?P<num>\d{1,3})(?:[.．](?!\d)|、)\s*(?P<rest>.*)$")),
@@ -160,6 +160,7 @@ class _Node:
     number: str
     value: int | None
     heading: str
+    wants_title: bool = False                 # 「附件1」 alone: its title is the next line
     body: list[str] = field(default_factory=list)
     children: list[_Node] = field(default_factory=list)
     last_value: dict[int, int] = field(default_factory=dict)   # rank -> last child number
@@ -203,7 +204,13 @@ def parse(text: str, title: str = "") -> Section:
         hit = _match_marker(line)
         node = _heading_node(hit, lines, i, stack, global_last)
         if node is None:
-            stack[-1].body.append(line)
+            top = stack[-1]
+            if top.wants_title and not top.body and len(line) <= _L1_MAX \
+                    and not _PROSE_PUNCT.search(line.rstrip("。")):
+                top.heading = line
+            else:
+                top.body.append(line)
+            top.wants_title = False
             continue
         while stack[-1].rank >= node.rank:
             stack.pop()
@@ -231,8 +238,11 @@ def _heading_node(hit: tuple[str, int, str, str] | None, lines: list[str], i: in
         return None                              # a bare 「1.」 is a table cell
     if kind in ("l1", "l2") and _NUMBER_RUN.match(rest):
         return None
-    if kind == "attachment" and _ATTACHMENT_LIST.match(rest):
-        return None                              # 「附件：1.…」 lists the attachments, opens none
+    if kind == "attachment" and (_ATTACHMENT_LIST.match(rest)
+                                 or (number == "附件" and rest.strip())):
+        # 「附件：1.…」 or 「附件：某某名单」 in a notice names its attachments; the attachment
+        # itself starts with a bare 「附件」/「附件N」 line (GB/T 9704)
+        return None
     if _is_cell(lines[i]) and len(rest) <= 6 and kind not in ("attachment", "law"):
         before = lines[i - 1] if i > 0 else ""
         after = lines[i + 1] if i + 1 < len(lines) else ""
@@ -244,7 +254,8 @@ def _heading_node(hit: tuple[str, int, str, str] | None, lines: list[str], i: in
     if not _plausible(kind, rank, value, parent, global_last):
         return None
     heading, body = _split_heading(kind, rest)
-    node = _Node(kind, rank, number, value, heading.strip())
+    node = _Node(kind, rank, number, value, heading.strip(),
+                 wants_title=kind in ("attachment", "law") and not heading.strip())
     if body.strip():
         node.body.append(body.strip())
     return node
