@@ -106,8 +106,8 @@ class Source(_Model):
     detail: DetailRules = DetailRules()
     allowed_hosts: tuple[str, ...] = ()   # defaults to the hosts of the list URLs
     allow_private: bool = False           # loopback/private addresses (the demo needs this)
-    interval_minutes: int = Field(default=360, ge=1)
-    cron: str | None = None               # "mon-fri 8-18/2" style is not parsed; use crontab "0 */2 * * *"
+    interval_minutes: float = Field(default=360, gt=0)
+    cron: str | None = None               # crontab form, e.g. "0 */2 * * *" (Asia/Shanghai); wins over interval
     jitter_seconds: int = Field(default=60, ge=0)
     tags: tuple[str, ...] = ()
     enabled: bool = True

@@ -1,5 +1,262 @@
-"""Subcommands of this area (filled in by the area owner)."""
+"""Ingest commands: ``check``, ``sources``, ``extract``, ``import`` and ``demo``."""
 
 from __future__ import annotations
 
-from watcher.cli._app import main, pass_app  # noqa: F401
+import asyncio
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from watcher.cli._app import AppContext, main, pass_app
+from watcher.config import Config
+from watcher.errors import ExtractError, WatcherError
+from watcher.models import LEVEL_LABEL
+
+if TYPE_CHECKING:
+    from watcher.pipeline import CycleReport, SourceOutcome
+    from watcher.store import Store
+
+_STATUS = {"ok": "正常", "partial": "部分失败", "failed": "失败"}
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def run_cycle_with_progress(
+    config: Config, store: Store, source_ids: list[str] | None, console: Console, label: str = "抓取"
+) -> CycleReport:
+    """One cycle with a progress bar (on a terminal) and the per-source outcome table."""
+    from watcher.pipeline import Pipeline
+
+    ids = source_ids or [s.id for s in config.sources if s.enabled]
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=len(ids))
+
+        def advance(_source_id: str, _outcome: SourceOutcome) -> None:
+            bar.advance(task)
+
+        pipeline = Pipeline(config, store, progress=advance)
+        report = asyncio.run(pipeline.run_cycle(source_ids))
+    print_report(report, console)
+    return report
+
+
+def print_report(report: CycleReport, console: Console) -> None:
+    table = Table(title=f"本轮抓取结果（用时 {report.seconds:.1f} 秒）")
+    for col in ("来源", "新文档", "新版本", "未变化", "失败", "告警", "状态"):
+        table.add_column(col, justify="left" if col in ("来源", "状态") else "right")
+    for o in report.outcomes:
+        status = _STATUS[o.status] + (f"：{o.error[:60]}" if o.error else "")
+        table.add_row(o.name, str(o.new_documents), str(o.new_versions), str(o.unchanged),
+                      str(o.failed), str(o.alerts), status)
+    table.add_row("合计", *(str(report.total(n)) for n in
+                          ("new_documents", "new_versions", "unchanged", "failed", "alerts")), "")
+    console.print(table)
+
+
+@main.command()
+@click.option("--source", "source_ids", multiple=True, help="只抓取这个来源 (可重复)")
+@pass_app
+def check(app: AppContext, source_ids: tuple[str, ...]) -> None:
+    """立即抓取一轮：发现新文档和新版本，并输出汇总表。"""
+    from watcher.pipeline import cycle_lock
+
+    config = app.config()
+    for sid in source_ids:
+        config.source(sid)  # unknown ids fail before anything runs
+    with cycle_lock(app.store_path), app.open_store() as store:
+        report = run_cycle_with_progress(config, store, list(source_ids) or None, _console())
+    if report.outcomes and all(o.status == "failed" for o in report.outcomes):
+        raise click.exceptions.Exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_app
+def sources(app: AppContext, as_json: bool) -> None:
+    """列出配置的来源及其健康状况。"""
+    config = app.config()
+    with app.open_store() as store:
+        store.sync_sources(config.sources)
+        rows = {r.id: r for r in store.sources()}
+    items = []
+    for s in config.sources:
+        r = rows.get(s.id)
+        items.append({
+            "id": s.id, "name": s.name, "level": s.level, "enabled": s.enabled,
+            "interval_minutes": s.interval_minutes, "lists": [spec.url for spec in s.lists],
+            "tags": list(s.tags),
+            "consecutive_failures": r.consecutive_failures if r else 0,
+            "last_run_at": r.last_run_at if r else None, "last_ok_at": r.last_ok_at if r else None,
+            "last_error": r.last_error if r else None,
+        })
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="来源")
+    for col in ("ID", "名称", "级别", "间隔", "上次运行", "健康"):
+        table.add_column(col)
+    for it in items:
+        failures = int(str(it["consecutive_failures"]))
+        health = "正常" if failures == 0 else f"连续失败 {failures} 次：{str(it['last_error'])[:40]}"
+        if it["last_run_at"] is None:
+            health = "尚未运行"
+        table.add_row(str(it["id"]), str(it["name"]), LEVEL_LABEL[str(it["level"])],
+                      f"{it['interval_minutes']} 分钟", str(it["last_run_at"] or "—"), health)
+    _console().print(table)
+
+
+@main.command("extract")
+@click.argument("file_or_url")
+@click.option("--url", "page_url", help="页面的原始网址 (用于解析相对链接)")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
+    """从 HTML 文件或网址中提取标题、元数据、正文和附件。"""
+    from watcher.extract import extract
+
+    if file_or_url.startswith(("http://", "https://")):
+        from watcher.config import FetchSettings
+        from watcher.fetch import Fetcher
+
+        async def get() -> bytes:
+            async with Fetcher(FetchSettings(retries=1)) as fetcher:
+                return (await fetcher.fetch(file_or_url)).content
+
+        raw, page_url = asyncio.run(get()), page_url or file_or_url
+    else:
+        path = Path(file_or_url)
+        if not path.is_file():
+            raise ExtractError(f"找不到文件 {path}")
+        raw = path.read_bytes()
+    article = extract(raw, page_url)
+    if as_json:
+        click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2, default=dict))
+        return
+    click.echo(f"标题: {article.title}")
+    for key, value in article.meta.items():
+        click.echo(f"{key}: {value}")
+    for att in article.attachments:
+        click.echo(f"附件: {att.name} <{att.url}>")
+    click.echo("")
+    click.echo(article.text)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--single", is_flag=True, help="不拆分汇编，整份文件作为一个文档")
+@click.option("--level", type=click.Choice(["national", "ministry", "municipal", "district", "media"]),
+              help="文档级别 (用于排序和研究方向打分)")
+@pass_app
+def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str | None) -> None:
+    """导入本地 .html/.txt/.pdf/.docx 文件；汇编文件会被拆分为各个文档。"""
+    from watcher.importer import import_file
+
+    config = _config_or_default(app)
+    with app.open_store() as store:
+        for name in files:
+            results = import_file(store, config, Path(name), split=not single, level=level)
+            for title, status, doc_id in results:
+                verdict = {"new_document": "新文档", "new_version": "新版本", "unchanged": "未变化"}[status]
+                click.echo(f"[{verdict}] #{doc_id} {title}")
+            click.echo(f"{name}: 共 {len(results)} 个文档")
+
+
+def _config_or_default(app: AppContext) -> Config:
+    """Imports work without a sources.yaml: topics and pairs are then simply empty."""
+    try:
+        return app.config()
+    except WatcherError:
+        if Path(app.config_arg).exists():
+            raise
+        from watcher.config import ListSpec, Source
+
+        placeholder = Source(id="local", name="本地导入", level="district",
+                             lists=(ListSpec(url="http://localhost/", item="a"),))
+        return Config(sources=(placeholder,))
+
+
+@main.command()
+@click.option("--serve", "keep_serving", is_flag=True, help="结束后继续运行演示网站，按 Ctrl-C 退出")
+@click.pass_obj
+def demo(app: AppContext, keep_serving: bool) -> None:
+    """在本机回环地址上启动演示网站，抓取两轮（第二轮会发现修改过的页面），并报告结果。"""
+    from watcher.demo.server import DemoServer, demo_config
+    from watcher.pipeline import cycle_lock
+    from watcher.store import Store
+
+    console = _console()
+    store_path = app.store_path if app.store_arg else Path("store") / "demo.db"
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(str(store_path) + suffix).unlink(missing_ok=True)
+    started = time.monotonic()
+    with DemoServer() as server:
+        config = demo_config(server.base_url)
+        console.print(f"演示网站已启动: {server.base_url}  (数据库: {store_path})")
+        with cycle_lock(store_path), Store.open(store_path) as store:
+            console.print("[bold]第一轮[/bold]：首次抓取全部演示来源")
+            run_cycle_with_progress(config, store, None, console, "第一轮")
+            server.set_edition(2)
+            console.print("[bold]第二轮[/bold]：演示网站发布了修订版页面")
+            run_cycle_with_progress(config, store, None, console, "第二轮")
+            _print_findings(store, console)
+            _demo_digest(store, config, console)
+        console.print(f"演示完成，用时 {time.monotonic() - started:.1f} 秒。"
+                      f"可用 `watcher --store {store_path} serve` 浏览结果。")
+        if keep_serving:
+            console.print("演示网站继续运行，按 Ctrl-C 退出。")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+
+
+def _print_findings(store: Store, console: Console) -> None:
+    docs = store.documents()
+    table = Table(title=f"已保存的文档（{len(docs)} 个）")
+    for col in ("#", "级别", "标题", "发文字号", "发布日期", "版本"):
+        table.add_column(col)
+    for d in sorted(docs, key=lambda d: d.id):
+        table.add_row(str(d.id), LEVEL_LABEL.get(d.level or "", "—"), d.title[:40],
+                      d.doc_number or "—", d.date or "—", str(len(store.versions(d.id))))
+    console.print(table)
+    for c in store.comparisons():
+        new, old = store.document(c["new_document_id"]), store.document(c["old_document_id"])
+        s = json.loads(c["summary_json"])
+        if new and old:
+            console.print(f"政策对照：《{new.title[:30]}》对照《{old.title[:30]}》："
+                          + "，".join(f"{k}={v}" for k, v in s.items()))
+    alerts = store.alerts(limit=1000)
+    console.print(f"告警 {len(alerts)} 条：" + "；".join(a["title"][:30] for a in alerts[:8])
+                  + ("……" if len(alerts) > 8 else ""))
+
+
+def _demo_digest(store: Store, config: Config, console: Console) -> None:
+    try:
+        from watcher.digest import build_digest, current_week
+    except ImportError:
+        return
+    digest = build_digest(store, current_week(config.settings.timezone), config.settings.digest)
+    out = Path(tempfile.gettempdir()) / "policy-watcher-demo"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / f"{digest.week}.md").write_text(digest.markdown, encoding="utf-8")
+    (out / f"{digest.week}.html").write_text(digest.html, encoding="utf-8")
+    if digest.docx:
+        (out / f"{digest.week}.docx").write_bytes(digest.docx)
+    console.print(f"周报草稿（{digest.week}）已写入 {out}/")

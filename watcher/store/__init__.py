@@ -111,6 +111,11 @@ class Store(DocumentsMixin, OutboxMixin):
         except sqlite3.Error as exc:
             raise StoreError(f"数据库 {self.path} 不可写: {exc}") from exc
 
+    def vacuum(self) -> None:
+        """Checkpoint the WAL and compact the file (housekeeping; never inside a transaction)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("VACUUM")
+
     def integrity_ok(self) -> bool:
         row = self.conn.execute("PRAGMA integrity_check").fetchone()
         return bool(row) and row[0] == "ok"

@@ -12,12 +12,12 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import Any, TypeVar
 
 from watcher.config import Source
 from watcher.errors import StoreError
-from watcher.models import FetchAttempt
+from watcher.models import Direction, Evidence, FetchAttempt
 from watcher.store.base import StoreBase
 from watcher.store.records import DocumentRow, SourceRow, VersionResult, VersionRow
 
@@ -165,6 +165,11 @@ class DocumentsMixin(StoreBase):
             (*params, limit),
         )
         return [r for row in rows if (r := _row(DocumentRow, row)) is not None]
+
+    def touch(self, url: str) -> None:
+        """An unchanged (e.g. 304) fetch: only ``last_seen`` moves."""
+        with self.transaction():
+            self.conn.execute("UPDATE documents SET last_seen = ? WHERE url = ?", (self.now(), url))
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the current version at ``url``, for conditional requests."""
@@ -427,3 +432,26 @@ class DocumentsMixin(StoreBase):
             (start, end),
         )
         return [r for row in rows if (r := _row(DocumentRow, row)) is not None]
+
+    # ------------------------------------------------------------------ research directions
+
+    def save_directions(self, period: str, directions: Sequence[Direction]) -> None:
+        """Replace the stored ranking for ``period`` (an ISO week)."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM directions WHERE period = ?", (period,))
+            for rank, d in enumerate(directions, 1):
+                self.conn.execute(
+                    "INSERT INTO directions(period, rank, direction, score, terms_json, evidence_json, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (period, rank, d.direction, d.score, json.dumps(list(d.terms), ensure_ascii=False),
+                     json.dumps([asdict(e) for e in d.evidence], ensure_ascii=False), self.now()),
+                )
+
+    def directions(self, period: str) -> list[Direction]:
+        rows = self.query("SELECT * FROM directions WHERE period = ? ORDER BY rank", (period,))
+        return [
+            Direction(direction=r["direction"], terms=tuple(json.loads(r["terms_json"])),
+                      score=float(r["score"]),
+                      evidence=tuple(Evidence(**e) for e in json.loads(r["evidence_json"])))
+            for r in rows
+        ]

@@ -1,0 +1,450 @@
+"""One cycle over the sources: discover → fetch → extract → normalise → structure → store, then
+diff against the last version, lineage and comparison against the parent, and alerts.
+
+The only module that calls the stages in order. Each source runs on its own: a dead site, a
+WAF page or a broken document is logged in the fetch log, counted toward that source's health
+and never stops the other sources. Everything one document causes (its version, the change,
+lineage links, the comparison and the alerts with their pending deliveries) is written in one
+transaction, so a crash leaves all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from watcher import alerts as alert_rules
+from watcher import attachments, discover, extract, identity, lineage, normalize, structure
+from watcher.compare import compare, comparison_to_json
+from watcher.config import Config, Source
+from watcher.diff import diff_versions, text_fingerprint
+from watcher.directions import topic_hits
+from watcher.errors import ExtractError, FetchError, StoreError, WatcherError
+from watcher.fetch import Fetcher
+from watcher.models import Alert, Article, Attachment, Fetched, FetchAttempt, Link, Section
+from watcher.outbox import channel_rows
+from watcher.store import Store, VersionResult
+
+__all__ = ["CycleReport", "DocumentInput", "Pipeline", "SourceOutcome", "cycle_lock", "ingest_document"]
+
+log = logging.getLogger("watcher.pipeline")
+
+#: attachment types whose text we extract and store as documents of their own
+_TEXT_ATTACHMENTS = frozenset({"pdf", "docx", "ofd", "txt"})
+
+
+@dataclass
+class SourceOutcome:
+    source_id: str
+    name: str
+    new_documents: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    alerts: int = 0
+    status: Literal["ok", "partial", "failed"] = "ok"
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class CycleReport:
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(o, name)) for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    """A document ready to store: what extraction (or an import) made of one URL or file."""
+
+    url: str
+    title: str
+    text: str
+    meta: dict[str, str]
+    attachments: tuple[Attachment, ...] = ()
+    raw: bytes = b""
+    content_type: str | None = None
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    origin: str = "fetch"
+
+
+@contextmanager
+def cycle_lock(store_path: Path) -> Iterator[None]:
+    """One cycle per store at a time: a second ``watcher check`` is refused, not interleaved."""
+    lock_path = Path(str(store_path) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"另一个 watcher 进程正在对 {store_path} 运行抓取。请等它结束后再试。"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+class Pipeline:
+    """Runs cycles of ``config``'s sources against ``store``."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        progress: Callable[[str, SourceOutcome], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.progress = progress
+        # Set by the daemon on shutdown: the cycle stops between documents, each of which is
+        # written atomically, so abandoning the rest leaves a consistent store.
+        self.stop = stop or threading.Event()
+        self.channels = channel_rows(config)
+
+    # ------------------------------------------------------------------ cycle
+
+    async def run_cycle(self, source_ids: Sequence[str] | None = None) -> CycleReport:
+        started = time.monotonic()
+        sources = [self.config.source(s) for s in source_ids] if source_ids else [
+            s for s in self.config.sources if s.enabled
+        ]
+        self.store.sync_sources(self.config.sources)
+        report = CycleReport()
+        async with Fetcher(self.config.settings.fetch, on_attempt=self._log_attempt) as fetcher:
+            outcomes = await asyncio.gather(*(self._run_guarded(fetcher, s) for s in sources))
+        report.outcomes = list(outcomes)
+        report.seconds = time.monotonic() - started
+        return report
+
+    async def _run_guarded(self, fetcher: Fetcher, source: Source) -> SourceOutcome:
+        outcome = SourceOutcome(source.id, source.name)
+        started = time.monotonic()
+        try:
+            await self._run_source(fetcher, source, outcome)
+        except WatcherError as exc:
+            outcome.status, outcome.error = "failed", str(exc)
+        except Exception as exc:  # a bug in one source's handling must not stop the others
+            log.exception("source %s crashed", source.id)
+            outcome.status, outcome.error = "failed", f"内部错误: {type(exc).__name__}: {exc}"
+        outcome.seconds = time.monotonic() - started
+        self._finish_source(source, outcome)
+        if self.progress:
+            self.progress(source.id, outcome)
+        return outcome
+
+    def _log_attempt(self, attempt: FetchAttempt) -> None:
+        try:
+            self.store.log_fetch(attempt.source_id or _source_of(self.config, attempt.url), attempt)
+        except StoreError:
+            log.exception("could not log a fetch attempt")
+
+    async def _run_source(self, fetcher: Fetcher, source: Source, outcome: SourceOutcome) -> None:
+        links, list_errors, list_ok = await self._discover(fetcher, source)
+        if not list_ok:
+            outcome.status = "failed"
+            outcome.error = list_errors[0] if list_errors else "没有可用的列表页"
+            return
+        if list_errors:
+            outcome.status, outcome.error = "partial", list_errors[0]
+        new = discover.take_new(links, self.store.known_url, stop_after_known=len(links) + 1,
+                                limit=source.max_new_per_run)
+        new_urls = {link.url for link in new}
+        # Known documents still on the list are re-checked (conditional GET, so mostly 304).
+        recheck = [link for link in links if link.url not in new_urls]
+        for link in [*new, *recheck]:
+            if self.stop.is_set():
+                outcome.status, outcome.error = "partial", "已中断（进程正在退出）"
+                return
+            try:
+                result = await self._fetch_document(fetcher, source, link)
+            except (FetchError, ExtractError) as exc:
+                outcome.failed += 1
+                outcome.status = "partial"
+                outcome.error = outcome.error or str(exc)
+                continue
+            for status, n_alerts in result:
+                outcome.alerts += n_alerts
+                if status == "new_document":
+                    outcome.new_documents += 1
+                elif status == "new_version":
+                    outcome.new_versions += 1
+                else:
+                    outcome.unchanged += 1
+
+    async def _discover(self, fetcher: Fetcher, source: Source) -> tuple[list[Link], list[str], bool]:
+        links: list[Link] = []
+        errors: list[str] = []
+        any_ok = False
+        for spec in source.lists:
+            for page_url in discover.list_page_urls(spec):
+                try:
+                    fetched = await fetcher.fetch(page_url, source=source)
+                except FetchError as exc:
+                    errors.append(str(exc))
+                    break
+                any_ok = True
+                found = discover.find_links(spec, fetched.text or "", fetched.final_url)
+                fresh = [link for link in found if not self.store.known_url(link.url)]
+                links.extend(found)
+                if len(fresh) < len(found):
+                    break  # this page reaches documents we know: older pages hold nothing new
+        unique = list({link.url: link for link in links}.values())
+        return unique, errors, any_ok
+
+    async def _fetch_document(
+        self, fetcher: Fetcher, source: Source, link: Link
+    ) -> list[tuple[str, int]]:
+        etag, last_modified = self.store.validators(link.url)
+        fetched = await fetcher.fetch(link.url, source=source, etag=etag, last_modified=last_modified)
+        if fetched.not_modified:
+            self.store.touch(link.url)
+            return [("unchanged", 0)]
+        doc_input = await self._document_from_fetch(fetcher, source, link, fetched)
+        results = [ingest_document(self.store, self.config, doc_input, source=source,
+                                   channels=self.channels)]
+        for att in doc_input.attachments:
+            if att.ext not in _TEXT_ATTACHMENTS or att.url == doc_input.url:
+                continue
+            try:
+                att_input = await self._attachment_document(fetcher, source, att)
+            except (FetchError, ExtractError) as exc:
+                log.warning("attachment %s skipped: %s", att.url, exc)
+                continue
+            if att_input is not None:
+                results.append(ingest_document(self.store, self.config, att_input, source=source,
+                                               channels=self.channels))
+        return [(r.status, n) for r, n in results]
+
+    async def _document_from_fetch(
+        self, fetcher: Fetcher, source: Source, link: Link, fetched: Fetched
+    ) -> DocumentInput:
+        if fetched.text is None:  # the link itself is a PDF/DOCX
+            ext = _ext_of(fetched.final_url, fetched.content_type)
+            extracted = attachments.text_from_bytes(fetched.content, ext, name=link.title)
+            if not extracted.supported:
+                raise ExtractError(extracted.reason or f"不支持的文件类型 .{ext}")
+            return DocumentInput(
+                url=link.url, title=link.title or Path(fetched.final_url).name,
+                text=extracted.text, meta=dict(link.meta), raw=fetched.content,
+                content_type=fetched.content_type, etag=fetched.etag,
+                last_modified=fetched.last_modified, origin="attachment",
+            )
+        article = extract.extract(fetched.text, fetched.final_url, rules=source.detail)
+        text = article.text
+        title = article.title or link.title
+        if article.attachments and attachments.body_is_only_attachment(text, article.attachments):
+            main = next((a for a in article.attachments if a.ext in _TEXT_ATTACHMENTS), None)
+            if main is not None:
+                att = await fetcher.fetch(main.url, source=source)
+                extracted = attachments.text_from_bytes(att.content, main.ext, name=main.name)
+                if extracted.supported and extracted.text.strip():
+                    text = extracted.text
+        meta = dict(article.meta)
+        if link.date and "published_date" not in meta:
+            meta["published_date"] = link.date
+        return DocumentInput(
+            url=link.url, title=title, text=text, meta=meta, attachments=article.attachments,
+            raw=fetched.content, content_type=fetched.content_type, encoding=fetched.encoding,
+            etag=fetched.etag, last_modified=fetched.last_modified,
+        )
+
+    async def _attachment_document(
+        self, fetcher: Fetcher, source: Source, att: Attachment
+    ) -> DocumentInput | None:
+        fetched = await fetcher.fetch(att.url, source=source)
+        extracted = attachments.text_from_bytes(fetched.content, att.ext, name=att.name)
+        if not extracted.supported or not extracted.text.strip():
+            return None
+        return DocumentInput(
+            url=att.url, title=_attachment_title(att.name, extracted.text), text=extracted.text,
+            meta={}, raw=fetched.content, content_type=fetched.content_type, etag=fetched.etag,
+            last_modified=fetched.last_modified, origin="attachment",
+        )
+
+    def _finish_source(self, source: Source, outcome: SourceOutcome) -> None:
+        ok = outcome.status != "failed"
+        failures = self.store.record_source_run(
+            source.id, ok=ok, outcome=outcome.status, error=outcome.error
+        )
+        prefix = alert_rules.health_key_prefix(source.id)
+        if ok:
+            if self.store.resolve_alerts(prefix):
+                alert = alert_rules.alert_source_recovered(source.id, source.name)
+                if self.store.add_alert(alert, self.channels) is not None:
+                    outcome.alerts += 1
+        elif failures == self.config.settings.health_failures:
+            alert = alert_rules.alert_source_health(
+                source.id, source.name, failures, outcome.error or "", episode=self.store.now()
+            )
+            if self.store.add_alert(alert, self.channels) is not None:
+                outcome.alerts += 1
+
+
+def ingest_document(
+    store: Store,
+    config: Config,
+    doc: DocumentInput,
+    *,
+    source: Source | None = None,
+    channels: Sequence[tuple[str, str]] = (),
+) -> tuple[VersionResult, int]:
+    """Normalise, structure and store one document with everything it causes, atomically.
+
+    Returns the store's verdict and how many alerts were raised.
+    """
+    text = normalize.normalize(doc.text)
+    title = normalize.normalize(doc.title).replace("\n", "") or "（无标题）"
+    tree = structure.parse(text, title)
+    key = identity.identity_key(title, doc.meta.get("doc_number"), doc.meta.get("index_no"))
+    kind = identity.doc_kind(identity.unwrap_title(title))
+    level = source.level if source else None
+    alerts: list[Alert] = []
+    with store.transaction():
+        blob = store.put_blob(doc.raw, doc.content_type) if doc.raw else None
+        result = store.save_version(
+            url=identity.canonical_url(doc.url), identity_key=key, title=title, text=text,
+            text_hash=text_fingerprint(text), meta=doc.meta, source_id=source.id if source else None,
+            level=level, kind=kind, origin=doc.origin,
+            structure_json=json.dumps(structure.to_outline_json(tree), ensure_ascii=False),
+            attachments=[asdict(a) for a in doc.attachments], blob_hash=blob, etag=doc.etag,
+            last_modified=doc.last_modified, encoding=doc.encoding,
+        )
+        if result.status == "unchanged":
+            return result, 0
+        url = doc.url
+        source_name = source.name if source else "本地导入"
+        changed_text = text
+        if result.status == "new_document":
+            if doc.origin != "import":
+                alerts.append(alert_rules.alert_new_document(
+                    title, url, source_name, level or "", doc.meta, result.document_id))
+        elif result.previous_version_id is not None and not result.flip_flop:
+            old = store.version(result.previous_version_id)
+            old_tree = structure.parse(old.text, old.title) if old else Section("", 0, "", "", "")
+            vdiff = diff_versions(old_tree, tree)
+            store.add_change(
+                result.document_id, result.previous_version_id, result.version_id,
+                substantive=vdiff.substantive, flip_flop=False,
+                diff_json=json.dumps([asdict(c) for c in vdiff.changes], ensure_ascii=False),
+            )
+            if vdiff.substantive:
+                alerts.append(alert_rules.alert_new_version(
+                    title, url, vdiff, result.document_id, result.version_id))
+            changed_text = "\n".join(
+                "".join(op.text for op in c.ops if op.op != "delete") for c in vdiff.changes
+            )
+        elif result.flip_flop and result.previous_version_id is not None:
+            store.add_change(result.document_id, result.previous_version_id, result.version_id,
+                             substantive=False, flip_flop=True, diff_json="[]")
+        for topic, sentences in topic_hits(config.topics, changed_text):
+            alerts.append(alert_rules.alert_topic(
+                topic, title, url, sentences, result.document_id, result.version_id))
+        alerts.extend(_link_and_compare(store, config, result, title, tree))
+        raised = sum(1 for a in alerts if store.add_alert(a, channels) is not None)
+    return result, raised
+
+
+def _link_and_compare(
+    store: Store, config: Config, result: VersionResult, title: str, tree: Section
+) -> list[Alert]:
+    """Record lineage links for a stored document and compare it with any parent we hold."""
+    candidates = [(d.id, d.title) for d in store.documents(limit=100000) if d.id != result.document_id]
+    found: list[tuple[int | None, lineage.LineageLink]] = []
+    text = store.latest_version_text(result.document_id)[1]
+    for link in lineage.find_citations(text):
+        found.append((lineage.match_cited(link.cited_title, candidates), link))
+    pred = lineage.find_predecessor(title, candidates)
+    if pred is not None:
+        found.append(pred)
+    configured = lineage.configured_parent(title, config.pairs, candidates)
+    if configured is not None:
+        found.append(configured)
+    for parent_id, link in found:
+        store.add_link(result.document_id, relation=link.relation, cited_title=link.cited_title,
+                       evidence=link.evidence, parent_id=parent_id, doc_number=link.doc_number)
+    # A document that earlier documents cited before we had it: resolve those links now.
+    children: list[int] = []
+    for row in store.unresolved_links():
+        if lineage.match_cited(row["cited_title"], [(result.document_id, title)]) is not None:
+            store.add_link(row["child_id"], relation=row["relation"], cited_title=row["cited_title"],
+                           evidence=row["evidence"], parent_id=result.document_id)
+            children.append(int(row["child_id"]))
+    alerts: list[Alert] = []
+    parents = {pid for pid, link in found if pid is not None and link.relation != "supersedes"}
+    pairs = [(result.document_id, p) for p in sorted(parents)]
+    pairs += [(c, result.document_id) for c in children]
+    supersedes = [pid for pid, link in found if pid is not None and link.relation == "supersedes"]
+    pairs += [(result.document_id, p) for p in supersedes]
+    for new_id, old_id in pairs:
+        alert = _compare_pair(store, new_id, old_id)
+        if alert is not None:
+            alerts.append(alert)
+    return alerts
+
+
+def _compare_pair(store: Store, new_id: int, old_id: int) -> Alert | None:
+    new_doc, old_doc = store.document(new_id), store.document(old_id)
+    if not new_doc or not old_doc or not new_doc.current_version_id or not old_doc.current_version_id:
+        return None
+    new_v, old_v = store.version(new_doc.current_version_id), store.version(old_doc.current_version_id)
+    if new_v is None or old_v is None:
+        return None
+    comparison = compare(structure.parse(old_v.text, old_v.title), structure.parse(new_v.text, new_v.title),
+                         old_title=old_v.title, new_title=new_v.title)
+    payload = comparison_to_json(comparison)
+    _, created = store.add_comparison(
+        new_document_id=new_id, old_document_id=old_id, new_version_id=new_v.id,
+        old_version_id=old_v.id, summary=dict(comparison.summary), result=payload,
+    )
+    if not created:
+        return None
+    return alert_rules.alert_comparison(new_v.title, old_v.title, comparison, new_id, old_id, new_v.id)
+
+
+def _source_of(config: Config, url: str) -> str | None:
+    """The first source allowed to fetch ``url``'s host (attempts without a source id)."""
+    host = urlsplit(url).hostname or ""
+    return next((s.id for s in config.sources if host in s.hosts), None)
+
+
+def _ext_of(url: str, content_type: str) -> str:
+    suffix = Path(url.split("?")[0]).suffix.lower().lstrip(".")
+    if suffix:
+        return suffix
+    return {"application/pdf": "pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}.get(
+        content_type, "bin")
+
+
+def _attachment_title(name: str, text: str) -> str:
+    """An attachment's own first line is usually a better title than its link text."""
+    clean = name.strip()
+    for prefix in ("附件", "下载"):
+        if clean.startswith(prefix):
+            clean = clean[len(prefix):].lstrip("0123456789：:. 、")
+    return clean.rsplit(".", 1)[0] if clean else (text.strip().splitlines() or ["附件"])[0][:60]
+
+
+def article_to_input(article: Article, url: str, raw: bytes = b"", origin: str = "import") -> DocumentInput:
+    return DocumentInput(url=url, title=article.title, text=article.text, meta=dict(article.meta),
+                         attachments=article.attachments, raw=raw, origin=origin)
