@@ -1,0 +1,138 @@
+"""The read-only web UI: every page in-process, fetched content shown inert, and the comparison
+page of the Chongqing 规划 against the national 纲要 rendered by a real headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from watcher.store import Store
+from watcher.web import create_app
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+XSS_TITLE = '<script>alert("xss")</script>关于印发某方案的通知'
+
+
+@pytest.fixture(scope="module")
+def store_path(demo_store: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo store plus one hostile document."""
+    path = tmp_path_factory.mktemp("web") / "watcher.db"
+    with Store.open(demo_store["path"]) as src:
+        src.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(demo_store["path"], path)
+    with Store.open(path) as store:
+        store.save_version(
+            url="javascript:alert(1)", identity_key="xss", title=XSS_TITLE,
+            text='一、总则\n点击<a href="javascript:alert(2)">这里</a><img src=x onerror=alert(3)>',
+            text_hash="xss", source_id=None, level="district",
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(store_path: Path) -> TestClient:
+    return TestClient(create_app(store_path))
+
+
+def _doc_id(store_path: Path, needle: str) -> int:
+    with Store.open(store_path) as store:
+        return next(d.id for d in store.documents(limit=1000) if needle in d.title)
+
+
+def test_every_page_renders(client: TestClient, store_path: Path) -> None:
+    cq = _doc_id(store_path, "教育强市")
+    with Store.open(store_path) as store:
+        revised = next(d for d in store.documents(limit=1000) if len(store.versions(d.id)) > 1)
+        v1, v2 = store.versions(revised.id)[:2]
+    for url in ("/", "/documents", "/documents?q=产教融合", "/documents?level=national",
+                f"/documents/{cq}", f"/documents/{cq}/compare", f"/diff/{v1.id}/{v2.id}",
+                "/digests", "/healthz"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "application/atom+xml" in client.get("/feed.atom").headers["content-type"]
+    assert client.get("/documents/999999").status_code == 404
+
+
+def test_search_finds_chinese_text(client: TestClient) -> None:
+    page = client.get("/documents", params={"q": "教育强国"}).text
+    assert "教育强国建设规划纲要" in page
+    assert "共 0 个文档" in client.get("/documents", params={"q": "不存在的词语组合"}).text
+
+
+def test_version_diff_highlights_characters(client: TestClient, store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        revised = next(d for d in store.documents(limit=1000) if len(store.versions(d.id)) > 1)
+        v1, v2 = store.versions(revised.id)[:2]
+    page = client.get(f"/diff/{v1.id}/{v2.id}").text
+    assert "<ins>" in page or "<del>" in page
+
+
+def test_fetched_content_is_inert(client: TestClient, store_path: Path) -> None:
+    doc = _doc_id(store_path, "关于印发某方案的通知")
+    page = client.get(f"/documents/{doc}").text
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert 'href="javascript:' not in page
+    assert "<img src=x" not in page
+    listing = client.get("/documents").text
+    assert "<script>alert" not in listing
+
+
+def test_only_reads(client: TestClient) -> None:
+    assert client.post("/documents").status_code == 405
+
+
+def test_basic_auth_when_configured(store_path: Path) -> None:
+    guarded = TestClient(create_app(store_path, auth=("editor", "s3cret")))
+    assert guarded.get("/").status_code == 401
+    assert guarded.get("/", auth=("editor", "s3cret")).status_code == 200
+    assert guarded.get("/healthz").status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.browser
+def test_comparison_page_in_headless_chromium(store_path: Path, tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store_path), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/documents/{_doc_id(store_path, '教育强市')}/compare"
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}"]
+        dom = subprocess.run([chromium, *flags, "--dump-dom", url], capture_output=True,
+                             text=True, timeout=90, check=True).stdout
+        assert "政策对照" in dom
+        assert 'data-status="same"' in dom or 'data-status="changed"' in dom
+        assert 'data-status="new"' in dom, "local additions are marked 新增"
+        assert "红岩" in dom
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "compare-cq-vs-national.png"
+        subprocess.run([chromium, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url],
+                       capture_output=True, timeout=90, check=True)
+        assert shot.stat().st_size > 10_000
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
