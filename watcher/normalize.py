@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +60,7 @@ _PARA_END = "。！？!?"
 _WRAP_MIN_WIDTH = 12
 _WRAP_MIN_LINES = 5
 _WRAP_MIN_SHARE = 0.25
+_NARROW = re.compile("[\u0000-\u02ff\uff61-\uffdc]")
 _WRAP_TOLERANCE = 3                 # a wrapped line may be this much narrower than the page
 #: A short line with none of these is a table cell (kept on its own line).
 _CELL_MAX = 15
@@ -272,7 +272,8 @@ def _find_furniture(lines: list[str]) -> set[str]:
 
 
 def _width(line: str) -> float:
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in line)
+    """Visual width in full-width cells: ASCII/Latin and half-width forms count half."""
+    return len(line) - 0.5 * len(_NARROW.findall(line))
 
 
 def _is_cell(line: str) -> bool:
@@ -351,6 +352,8 @@ def _blank_doubled(lines: list[str]) -> bool:
 
 def _clean_line(line: str) -> str:
     line = _SPACES.sub(" ", line).strip()
+    if " " not in line:
+        return line
     line = _MULTI_SPACE.sub(" ", line)
     for pattern in _DIGIT_SPACE:
         line = pattern.sub(r"\1", line)
