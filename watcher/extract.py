@@ -32,11 +32,11 @@ from watcher.extract_dom import (
 )
 from watcher.extract_fallback import fallback_text
 from watcher.extract_meta import (
+    date_from_classes,
     drop_meta_lines,
     head_metas,
     meta_from_tags,
     scan_meta,
-    source_from_tags,
     title_from,
 )
 from watcher.extract_rules import (
@@ -224,11 +224,10 @@ def extract(
     meta, label_title = scan_meta([*regions, outside])
     for key, value in meta_from_tags(metas).items():
         meta.setdefault(key, value)
-    if "issuer" not in meta and template is not None and template.name == "cq-trs":
-        # Chongqing's ContentSource is the publishing organ when the table leaves 发布机构 empty.
-        source = source_from_tags(metas)
-        if source:
-            meta["issuer"] = source
+    if "published_date" not in meta:
+        found = date_from_classes(outside)
+        if found:
+            meta["published_date"] = found
     title = title_from(root, title_selectors, metas, label_title)
 
     attachments: tuple[Attachment, ...] = ()

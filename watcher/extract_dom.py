@@ -31,6 +31,7 @@ from watcher.extract_rules import (
 from watcher.models import Attachment
 
 __all__ = [
+    "EMPTY_CELL",
     "HtmlElement",
     "attachments_in",
     "drop_furniture",
@@ -115,9 +116,17 @@ def _chars(el: HtmlElement) -> int:
     return len(_SPACES.sub("", el.text_content()))
 
 
-def _walk(el: HtmlElement, out: list[str]) -> None:
+#: Stands for an empty table cell in ``raw_text(..., cells=True)``, so a label cell followed by an
+#: empty value cell does not swallow the next row's text.
+EMPTY_CELL = "\x00"
+
+
+def _walk(el: HtmlElement, out: list[str], cells: bool = False) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in DROP_TAGS or not tag:
+        return
+    if cells and tag in ("td", "th") and not el.text_content().strip():
+        out.append(f"\n{EMPTY_CELL}\n")
         return
     block = tag in BLOCK_TAGS
     if block:
@@ -125,17 +134,20 @@ def _walk(el: HtmlElement, out: list[str]) -> None:
     if el.text:
         out.append(el.text)
     for child in el:
-        _walk(child, out)
+        _walk(child, out, cells)
         if child.tail:
             out.append(child.tail)
     if block:
         out.append("\n")
 
 
-def raw_text(el: HtmlElement) -> str:
-    """Text with a "\\n" at every block boundary and <br>; whitespace not yet tidied."""
+def raw_text(el: HtmlElement, *, cells: bool = False) -> str:
+    """Text with a "\\n" at every block boundary and <br>; whitespace not yet tidied.
+
+    With ``cells=True`` an empty table cell becomes a line holding only ``EMPTY_CELL``.
+    """
     out: list[str] = []
-    _walk(el, out)
+    _walk(el, out, cells)
     return "".join(out)
 
 

@@ -13,21 +13,24 @@ import re
 from collections.abc import Iterable, Mapping
 
 from watcher.dates import parse_date
-from watcher.extract_dom import HtmlElement, raw_text, select_first
+from watcher.extract_dom import EMPTY_CELL, HtmlElement, raw_text, select_first
 from watcher.extract_rules import (
+    DATE_CLASS,
+    DATE_CLASS_MAX_CHARS,
     DATE_KEYS,
     EMPTY_VALUES,
     INLINE_LABEL,
     LABELS,
     META_LINE_MAX,
     META_TAG_DATES,
-    META_TAG_SOURCE,
     META_TAG_TITLES,
+    NOT_PUBLICATION,
     TITLE_LABELS,
     TITLE_SEPARATORS,
+    TITLE_STUBS,
 )
 
-__all__ = ["drop_meta_lines", "head_metas", "normalise_label", "scan_meta", "strip_site_suffix", "title_from"]
+__all__ = ["date_from_classes", "drop_meta_lines", "head_metas", "normalise_label", "scan_meta", "strip_site_suffix", "title_from"]
 
 _LABEL_JUNK = re.compile(r"[\s\u3000\xa0:：\[\]【】［］]")
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
@@ -57,8 +60,16 @@ def _clean_value(key: str, value: str) -> str | None:
 
 
 def _lines(region: HtmlElement) -> list[str]:
-    lines = (_SPACES.sub(" ", line).strip() for line in raw_text(region).split("\n"))
-    return [line for line in lines if line and len(line) <= _MAX_LINE]
+    """Short text lines of a region; an empty table cell is kept as an empty line."""
+    out: list[str] = []
+    for raw in raw_text(region, cells=True).split("\n"):
+        if raw == EMPTY_CELL:
+            out.append("")
+            continue
+        line = _SPACES.sub(" ", raw).strip()
+        if line and len(line) <= _MAX_LINE:
+            out.append(line)
+    return out
 
 
 def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
@@ -68,9 +79,10 @@ def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
         line = lines[i]
         whole = _key_of(line)
         if whole is not None and len(normalise_label(line)) <= 8:
-            nxt = lines[i + 1] if i + 1 < len(lines) else ""
-            if nxt and _label_only(nxt) is None:
-                yield whole, nxt
+            nxt = lines[i + 1] if i + 1 < len(lines) else None
+            if nxt is not None and _label_only(nxt) is None:
+                if nxt:
+                    yield whole, nxt
                 i += 2
                 continue
             i += 1
@@ -85,8 +97,9 @@ def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
             if value.strip():
                 yield key, value
             elif n + 1 == len(matches) and i + 1 < len(lines) and _label_only(lines[i + 1]) is None:
-                # 「索引号：」 at the end of a cell, value in the next cell
-                yield key, lines[i + 1]
+                # 「索引号：」 at the end of a cell, value (possibly empty) in the next cell
+                if lines[i + 1]:
+                    yield key, lines[i + 1]
                 i += 1
         i += 1
 
@@ -154,23 +167,30 @@ def meta_from_tags(metas: Mapping[str, str]) -> dict[str, str]:
     return meta
 
 
-def source_from_tags(metas: Mapping[str, str]) -> str | None:
-    for name in META_TAG_SOURCE:
-        if metas.get(name):
-            return metas[name].strip()
+def date_from_classes(root: HtmlElement) -> str | None:
+    """The first date in a small element whose class/id marks it as the date line."""
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "meta", "script", "style"):
+            continue
+        marker = f"{el.get('class', '')} {el.get('id', '')}".strip()
+        if not marker or not DATE_CLASS.search(marker):
+            continue
+        text = _SPACES.sub(" ", el.text_content()).strip()
+        if not text or len(text) > DATE_CLASS_MAX_CHARS or any(w in text for w in NOT_PUBLICATION):
+            continue
+        iso = parse_date(text)
+        if iso:
+            return iso
     return None
 
 
 def strip_site_suffix(title: str) -> str:
     """「重庆市…规划_重庆市人民政府网」 → 「重庆市…规划」 (split at site-name separators)."""
     parts = [p.strip() for p in TITLE_SEPARATORS.split(title) if p.strip()]
-    if not parts:
+    useful = [p for p in parts if p not in TITLE_STUBS]
+    if not useful:
         return title.strip()
-    first = parts[0]
-    # Keep the first part unless it is a stub (「首页」, 「通知」) and a longer part exists.
-    if len(first) < 4 and len(parts) > 1:
-        return max(parts, key=len)
-    return first
+    return useful[0]
 
 
 def _text_of(el: HtmlElement | None) -> str:

@@ -130,6 +130,15 @@ META_TAG_DATES: tuple[tuple[str, str], ...] = (
     ("pubdate", "published_date"),
     ("publishdate", "published_date"),
 )
+#: Elements whose class/id says they hold the article's date line (media and news pages).
+DATE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:time|date|pubtime|pub-?date|publish\w*|article-?info|info|shuxing|"
+    r"source|laiyuan|pages-date|detail-time)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+DATE_CLASS_MAX_CHARS = 120
+#: A date line mentioning these is a generation/print time, not the publication date.
+NOT_PUBLICATION = ("生成", "Maketime", "打印时间", "更新时间", "访问")
 META_TAG_TITLES = ("ArticleTitle", "articletitle")
 META_TAG_SOURCE = ("ContentSource", "contentSource")
 
@@ -140,6 +149,8 @@ INLINE_LABEL = re.compile(
 )
 
 #: Site-name separators in <title> (「…_重庆市人民政府网」, 「… - 山西省人民政府门户网站」).
+#: <title> parts that are navigation, not the document title (「首页_关于…的通知」).
+TITLE_STUBS = frozenset({"首页", "主页", "正文", "详情", "详细内容", "当前位置", "内容页", "文章页"})
 TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|\s[-–—]+\s|--|——\s)\s*")
 
 # --------------------------------------------------------------------------- furniture
