@@ -148,7 +148,7 @@ def text_from_bytes(
             raise ExtractError(
                 f"{label} 下载到的是网页而不是 .{declared} 文件（可能是拦截页或错误页），请在浏览器中打开链接核对"
             )
-        return AttachmentText(_html_text(_decode_text(data)), "html")
+        return AttachmentText(_html_text(data), "html")
     if kind == "txt":
         return AttachmentText(_decode_text(data), "txt")
     shown = f".{declared}" if declared else "无扩展名"
@@ -275,7 +275,7 @@ def _gb2312_share(text: str) -> float:
     return inside / len(cjk)
 
 
-def _html_text(html: str) -> str:
+def _html_text(data: bytes) -> str:
     """Main text of an HTML attachment via the extract stage (imported lazily: optional here)."""
     try:
         module: Any = importlib.import_module("watcher.extract")
@@ -283,7 +283,8 @@ def _html_text(html: str) -> str:
         module = None  # the extract stage is optional here; plain text below
     extract: Callable[..., Any] | None = getattr(module, "extract", None)
     if callable(extract):
-        return str(extract(html).text)
+        return str(extract(data).text)
+    html = _decode_text(data)
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
