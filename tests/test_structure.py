@@ -273,3 +273,11 @@ def test_fuzz_parse_is_total_with_unique_ids(text: str) -> None:
     assert all(s.level == s.id.count("/") + 1 for s in flatten(root))
     to_outline_json(root)
     render_outline(root)
+
+
+def test_restarted_numbering_under_one_heading_is_body() -> None:
+    text = ("（三）加强宣传。总结经验。\n1.成立小组。\n2.挂牌成立中心。\n任务分解表\n工作内容\n具体任务\n"
+            "责任单位\n1.召开年会。\n2.挂牌成立学校。")
+    root = parse(text)
+    assert [s.id for s in flatten(root)] == ["（三）", "（三）/1", "（三）/2"]
+    assert root.children[0].children[1].body.endswith("1.召开年会。\n2.挂牌成立学校。")

@@ -183,10 +183,14 @@ def _plausible(kind: str, rank: int, value: int | None, parent: _Node,
     """Does the number continue a sequence? Rejects 「三、」 after 「五、」 and stray 「7.」."""
     if kind in ("attachment", "law", "article") or value is None:
         return True
-    if value == 1:
-        return True
     prev_local = parent.last_value.get(rank)
+    if value == 1:
+        # a second 「1.」 under the same heading is a table or a quoted list, not a new level;
+        # 一、 may restart (several documents in one compilation)
+        return prev_local is None or rank <= 5
     prev_global = global_last.get(rank)
+    if prev_local is None and prev_global is None and rank <= 6:
+        return True                             # an excerpt may start at （三）
     # tolerate one or two headings lost by extraction, never a step backwards
     return any(p is not None and p < value <= p + 3 for p in (prev_local, prev_global))
 
