@@ -104,6 +104,21 @@ def test_short_trailing_colophon_is_not_a_document() -> None:
     assert [d.title for d in docs] == ["示例学院举办技能大赛"]
 
 
+def test_contents_page_and_category_banners_are_not_titles() -> None:
+    body = "为贯彻落实有关部署，现就做好职业院校招生工作通知如下，请认真贯彻执行。" * 2
+    text = (
+        "目  录\n关于做好职业院校招生工作的通知…………………………1\n示例学院举办技能大赛........3\n"
+        "【政策文件】\n关于做好职业院校招生工作的通知\n" + body + "\n（来源：示例市教委）\n"
+        "★ 院校动态\n示例学院举办技能大赛\n" + body + "\n（来源：示例学院官网）\n"
+    )
+    docs = split_compilation(text, **RAW)
+    assert [(d.title, d.source) for d in docs] == [
+        ("关于做好职业院校招生工作的通知", "示例市教委"),
+        ("示例学院举办技能大赛", "示例学院官网"),
+    ]
+    assert "……" not in docs[0].text and "院校动态" not in docs[1].text
+
+
 def test_empty_input() -> None:
     assert split_compilation("", **RAW) == []
     assert split_compilation("\n\n\f\n", **RAW) == []

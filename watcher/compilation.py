@@ -44,6 +44,13 @@ _PAGE_NUMBER_RES = (
     re.compile(r"^\s*\d{1,4}\s*/\s*\d{1,4}\s*$"),
     re.compile(r"^\s*(?:Page|page|PAGE)\s*\d+(?:\s*(?:of|/)\s*\d+)?\s*$"),
 )
+#: Table-of-contents furniture: the 「目录」 heading and entries with dot leaders and a page number.
+_TOC_RES = (
+    re.compile(r"^\s*目\s*录\s*$"),
+    re.compile(r"^\s*\S.{0,80}?[\.…·．\s]{4,}\s*\d{1,4}\s*$"),
+)
+#: Category banners between pieces (「【政策文件】」, 「★ 政策解读」); never part of a title.
+_BANNER_RE = re.compile(r"^\s*(?:[【\[][^【】\[\]]{1,12}[】\]]|[★☆■□◆◇●▲]\s*\S{1,12})\s*$")
 #: A repeated line this close (in non-blank lines) to a page boundary is a running header/footer.
 _FURNITURE_WINDOW = 2
 #: ... and it must sit there in at least this share of its occurrences.
@@ -202,7 +209,7 @@ def _content_lines(raw: str) -> list[_Line]:
     return [
         _Line(no, t)
         for (no, t), pn in zip(nonblank, is_page_number, strict=True)
-        if not pn and _compact(t) not in furniture
+        if not pn and _compact(t) not in furniture and not any(r.match(t) for r in _TOC_RES)
     ]
 
 
@@ -237,7 +244,13 @@ def _segments(lines: list[_Line]) -> list[tuple[list[_Line], str | None]]:
     tail_chars = len(_compact("".join(ln.text for ln in current)))
     if current and (not out or tail_chars >= _MIN_TAIL_CHARS):
         out.append((current, None))
-    return [(seg, src) for seg, src in out if seg]
+    cleaned: list[tuple[list[_Line], str | None]] = []
+    for seg, src in out:
+        while seg and _BANNER_RE.match(seg[0].text):
+            seg = seg[1:]
+        if seg:
+            cleaned.append((seg, src))
+    return cleaned
 
 
 # --------------------------------------------------------------------------- titles
