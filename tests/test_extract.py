@@ -28,9 +28,9 @@ EXTRACT_DEV = SHARED / "extract-dev" / "cwced-dev"
 FURNITURE = ("打印", "纠错", "分享到", "扫一扫在手机打开当前页", "【字体", "关闭窗口", "收藏",
              "责任编辑", "页面生成时间", "浏览次数", "访问量")
 
-# Measured on this code: extract-dev 0.942 (trafilatura 0.923, readability 0.924 with the same
+# Measured on this code: extract-dev 0.944 (trafilatura 0.923, readability 0.924 with the same
 # metric), fixture pages 1.000. Floors are the measured values minus 0.01; never lower silently.
-EXTRACT_DEV_F1_FLOOR = 0.932
+EXTRACT_DEV_F1_FLOOR = 0.934
 FIXTURE_F1_FLOOR = 0.99
 
 

@@ -9,12 +9,15 @@ counters, 责任编辑, 页面生成时间) is removed both as elements and as w
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
+from typing import cast
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from watcher.extract_rules import (
@@ -66,12 +69,21 @@ def parse_html(html: str) -> HtmlElement | None:
     return root
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(selector: str) -> etree.XPath | None:
+    # Translating CSS to XPath costs more than running it; templates reuse a few dozen selectors.
+    try:
+        return CSSSelector(selector, translator="html")
+    except Exception:  # cssselect raises several unrelated types for bad input
+        return None
+
+
 def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
     """CSS selection that treats an invalid selector as matching nothing."""
-    try:
-        return list(root.cssselect(selector))
-    except Exception:  # cssselect raises several unrelated types for bad input
+    compiled = _compiled(selector)
+    if compiled is None:
         return []
+    return cast(list[HtmlElement], compiled(root))
 
 
 def select_first(root: HtmlElement, selectors: Iterable[str]) -> HtmlElement | None:

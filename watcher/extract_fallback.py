@@ -31,6 +31,9 @@ _SPACE = re.compile(r"\s+")
 _NAV_TAGS = ("nav", "aside", "footer")
 _MIN_PARAGRAPH = 10          # characters of non-link text that make a block a paragraph
 _SIBLING_RATIO = 0.2         # a sibling joins the top block above this share of its score
+# Below this share of the page's non-link text the scorer may have picked a fragment; measured
+# on extract-dev, every page where it did lay below 0.5 and every good pick above 0.6.
+_CONFIDENT_SHARE = 0.6
 
 
 @dataclass
@@ -166,6 +169,11 @@ def _prune(container: HtmlElement, stats: dict[HtmlElement, _Stats]) -> None:
 
 def density_text(root: HtmlElement) -> str:
     """Main text chosen by the density scorer; "" when no block looks like prose."""
+    return _density(root)[0]
+
+
+def _density(root: HtmlElement) -> tuple[str, float]:
+    """(text, share of the page's non-link characters that the text holds)."""
     for el in list(root.iter(*_NAV_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
@@ -173,7 +181,8 @@ def density_text(root: HtmlElement) -> str:
     _score(stats)
     top = _best(stats)
     if top is None:
-        return ""
+        return "", 0.0
+    page_chars = max(stats[root].total - stats[root].link, 1)
     parts = _with_siblings(top, stats)
     texts: list[str] = []
     for el in parts:
@@ -181,7 +190,8 @@ def density_text(root: HtmlElement) -> str:
         text = element_text(el)
         if text:
             texts.append(text)
-    return "\n".join(texts)
+    joined = "\n".join(texts)
+    return joined, len(_SPACE.sub("", joined)) / page_chars
 
 
 def _shingles(text: str, n: int = 4) -> Counter[str]:
@@ -204,7 +214,11 @@ def _trafilatura_text(html: str) -> str:
 
 def fallback_text(root: HtmlElement, html: str) -> tuple[str, str]:
     """(text, method) for a page no template knows."""
-    dense = density_text(root)
+    dense, share = _density(root)
+    if dense and share >= _CONFIDENT_SHARE:
+        # The chosen blocks hold most of the page's prose: nothing big was left out, so the
+        # slower second opinion is not needed (and on such pages it mostly adds boilerplate).
+        return dense, "fallback:density"
     traf = _trafilatura_text(html)
     if not dense:
         return traf, "fallback:trafilatura"
