@@ -98,3 +98,20 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="升级"):
         Store.open(path)
+
+
+def test_a_copy_on_another_site_is_an_alias_not_a_rival_version(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "w.db") as store:
+        kw = dict(identity_key="doc:教职成〔2025〕2号", title="关于实施双高计划的通知")
+        first = store.save_version(url="https://www.moe.gov.cn/a.html", text="正文（教育部）",
+                                   text_hash="moe", **kw)
+        for _ in range(3):  # the gov.cn copy differs in furniture; cycles must not flip-flop
+            copy = store.save_version(url="https://www.gov.cn/b.htm", text="正文（国务院）",
+                                      text_hash="gov", **kw)
+            again = store.save_version(url="https://www.moe.gov.cn/a.html", text="正文（教育部）",
+                                       text_hash="moe", **kw)
+            assert copy.status == "unchanged" and again.status == "unchanged"
+        assert copy.document_id == first.document_id
+        assert len(store.versions(first.document_id)) == 1
+        assert store.known_url("https://www.gov.cn/b.htm")
+        assert store.aliases(first.document_id) == ["https://www.gov.cn/b.htm"]

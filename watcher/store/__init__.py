@@ -20,6 +20,7 @@ import sqlite_utils
 
 from watcher.errors import StoreError
 from watcher.store.base import Clock, utcnow
+from watcher.store.digests import DigestsMixin
 from watcher.store.documents import DocumentsMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.records import DocumentRow, SourceRow, VersionResult, VersionRow
@@ -27,7 +28,7 @@ from watcher.store.schema import MIGRATIONS
 
 __all__ = ["DocumentRow", "SourceRow", "Store", "VersionResult", "VersionRow", "utcnow"]
 
-class Store(DocumentsMixin, OutboxMixin):
+class Store(DocumentsMixin, OutboxMixin, DigestsMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle

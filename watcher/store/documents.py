@@ -126,7 +126,10 @@ class DocumentsMixin(StoreBase):
     # ------------------------------------------------------------------ documents and versions
 
     def known_url(self, url: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM documents WHERE url = ?", (url,)).fetchone() is not None
+        return self.conn.execute(
+            "SELECT 1 FROM documents WHERE url = ? UNION ALL SELECT 1 FROM aliases WHERE url = ?",
+            (url, url),
+        ).fetchone() is not None
 
     def document(self, document_id: int) -> DocumentRow | None:
         rows = self.query("SELECT * FROM documents WHERE id = ?", (document_id,))
@@ -171,6 +174,13 @@ class DocumentsMixin(StoreBase):
         with self.transaction():
             self.conn.execute("UPDATE documents SET last_seen = ? WHERE url = ?", (self.now(), url))
 
+    def aliases(self, document_id: int) -> list[str]:
+        """Other URLs where the same document was found."""
+        rows = self.conn.execute(
+            "SELECT url FROM aliases WHERE document_id = ? ORDER BY url", (document_id,)
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the current version at ``url``, for conditional requests."""
         row = self.conn.execute(
@@ -208,7 +218,19 @@ class DocumentsMixin(StoreBase):
         meta = dict(meta or {})
         now = self.now()
         with self.transaction():
-            doc = self.document_by_url(url) or self.document_by_identity(identity_key)
+            doc = self.document_by_url(url)
+            if doc is None:
+                alias = self.conn.execute(
+                    "SELECT document_id FROM aliases WHERE url = ?", (url,)
+                ).fetchone()
+                twin = self.document(int(alias[0])) if alias else self.document_by_identity(identity_key)
+                if twin is not None and twin.current_version_id is not None:
+                    # Another site's copy of a document we already hold: remember the URL only.
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO aliases(url, document_id, first_seen) VALUES (?, ?, ?)",
+                        (url, twin.id, now),
+                    )
+                    return VersionResult("unchanged", twin.id, twin.current_version_id, None)
             if doc is None:
                 document_id = self._insert_document(
                     url, identity_key, title, meta, source_id, level, kind, origin, now

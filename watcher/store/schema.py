@@ -172,4 +172,13 @@ MIGRATIONS: tuple[str, ...] = (
         title, text, document_id UNINDEXED, tokenize = 'trigram'
     );
     """,
+    # 2: the same document published on a second site (a copy, a Big5 gateway) is an alias of
+    # the first, not a rival version that would flip-flop with it every cycle
+    """
+    CREATE TABLE aliases (
+        url TEXT PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        first_seen TEXT NOT NULL
+    );
+    """,
 )
