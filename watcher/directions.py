@@ -72,6 +72,8 @@ _RUN_IN_HEADING = re.compile(r"^[一二三四五六七八九十]+是.{2,24}[。�
 #: Each further direction drawn mainly from the same document is discounted by this factor
 #: when choosing the list (a bulletin's directions should span the period's documents).
 DIVERSITY_DECAY = 0.75
+#: A phrase found inside a longer candidate at least this share of the times is a fragment.
+FRAGMENT_SHARE = 0.8
 #: Suffix of a direction in the bulletin's style.
 DIRECTION_SUFFIX = "研究"
 #: Relative rise over the history (now vs. before) at which a known term counts as fully rising.
@@ -219,6 +221,7 @@ def _collect(items: Sequence[DirectionInput]) -> tuple[list[_Cand], int]:
                         ext.occs.append(u)
                 pos = copy.find(text, pos + 1)
     chars = sum(len(c) for c in copies)
+    _drop_fragments(out)
     for c in out.values():
         c.occs = sorted(set(c.occs), key=lambda o: (o.item, o.order))
         c.occs.sort(key=lambda o: (o.item, o.order))
@@ -226,6 +229,25 @@ def _collect(items: Sequence[DirectionInput]) -> tuple[list[_Cand], int]:
             base_kind = out[c.text[: -len(_head_of(c.text))]].kind if _head_of(c.text) else "compound"
             c.kind = "extension" if base_kind == "vocab" else "compound"
     return list(out.values()), max(chars, 1)
+
+
+def _drop_fragments(cands: dict[str, _Cand]) -> None:
+    """Drop a non-vocabulary phrase whose sentences nearly all also hold one longer candidate
+    containing it (教育国际 inside 教育国际合作): the longer one is the real term (C-value idea)."""
+    where = {t: {(o.item, o.order) for o in c.occs} for t, c in cands.items()}
+    by_len = sorted(cands, key=lambda t: (-len(t), t))
+    for t in sorted(cands, key=lambda t: (len(t), t)):
+        # vocabulary terms stand on their own; 「term + 机制」 forms are kept for the wording
+        if cands[t].kind == "vocab" or not where[t] or t.endswith(tuple(T.PHRASE_HEADS)):
+            continue
+        for longer in by_len:
+            if len(longer) <= len(t):
+                break
+            if longer in cands and t in longer and (
+                len(where[t] & where[longer]) >= FRAGMENT_SHARE * len(where[t])
+            ):
+                del cands[t]
+                break
 
 
 def _keep(c: _Cand, cands: Mapping[str, _Cand], vocab: frozenset[str]) -> bool:
@@ -310,7 +332,7 @@ def phrase_direction(term: str, members: Sequence[str] = ()) -> str:
     就业促进机制研究)."""
     best = term
     for m in members:
-        if m.startswith(term) and m[len(term):] in T.HEAD_NOUNS:
+        if m.startswith(term) and m[len(term):] in T.PHRASE_HEADS:
             best = m
             break
     best = best.rstrip("+")
@@ -430,16 +452,24 @@ def _diversify(scored: Sequence[tuple[Direction, int]], limit: int) -> list[Dire
 
 def topic_hits(topics: Sequence[Topic], text: str) -> list[tuple[Topic, list[str]]]:
     """Watchlist topics whose keywords occur in ``text``, each with the sentences (up to 5) that
-    contain a keyword. Matching ignores whitespace, so PDF line wraps do not hide a keyword."""
-    sents = T.sentences(text)
-    copies = [re.sub(r"\s+", "", s) for s in sents]
+    contain a keyword. Sentences end only at 。！？；, and line breaks inside them are removed, so
+    a PDF line wrap does not hide a keyword (本科层\n次职业教育)."""
+    sents = [_TOPIC_WRAP.sub("", p).strip() for p in _TOPIC_SENTENCE.split(text)]
+    sents = [s for s in sents if s]
+    copies = [_TOPIC_SPACE.sub("", s) for s in sents]
     out: list[tuple[Topic, list[str]]] = []
     for topic in topics:
-        keys = [re.sub(r"\s+", "", k) for k in topic.keywords if k.strip()]
+        keys = [_TOPIC_SPACE.sub("", k) for k in topic.keywords if k.strip()]
         found = [s for s, c in zip(sents, copies, strict=True) if any(k in c for k in keys)]
         if found:
-            out.append((topic, found[:5]))
+            out.append((topic, found[:MAX_TOPIC_SENTENCES]))
     return out
+
+
+_TOPIC_SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n\s*\n")
+_TOPIC_WRAP = re.compile(r"\s*\n\s*")
+_TOPIC_SPACE = re.compile(r"\s+")
+MAX_TOPIC_SENTENCES = 5
 
 
 # --------------------------------------------------------------------------- store-backed wrapper

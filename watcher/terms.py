@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 __all__ = [
     "HEAD_NOUNS",
+    "PHRASE_HEADS",
     "Phrase",
     "canonical_tokens",
     "general_frequency",
@@ -48,7 +49,7 @@ STRIP_LEADING: frozenset[str] = _words(
     "积极 全面 深入 进一步 着力 持续 不断 切实 有序 稳步 加大 统筹 发挥 用好 形成 推行 优先发展 "
     "因地制宜 努力 主动 及时 有效 充分 不断 全力 加速 着眼 面向 立足 依托 结合 通过 实现 确保 "
     "组织 举办 制定 研究 部署 研判 科学 改造 规范 创新 深度 广泛 逐步 重点 突出 注重 助力 服务于 "
-    "包括 例如 比如 进行 开发 建成 探索发展 前瞻布局 谋划 培养 鼓励引导 积极参与 参与 参加 加入 利用 运用 应用 采用 面对 针对 适应 满足"
+    "包括 例如 比如 进行 开发 建成 探索发展 前瞻布局 谋划 培养 鼓励引导 积极参与 参与 参加 加入 利用 运用 应用 采用 面对 针对 适应 满足 解决 破解 防范 化解"
 )
 #: Verbs that name a policy area when put behind their object (促进就业 → 就业促进,
 #: 保障权益 → 权益保障, 培养人才 → 人才培养). Checked before STRIP_LEADING.
@@ -61,6 +62,8 @@ HEAD_NOUNS: frozenset[str] = _words(
     "机制 体系 制度 模式 模型 路径 平台 生态 标准 体制 格局 战略 工程 框架 范式 共同体 联合体 "
     "集群 产业链 网络 矩阵 指数 图谱"
 )
+#: The head nouns a direction's wording keeps (就业促进机制研究, not 老年教育平台研究).
+PHRASE_HEADS: frozenset[str] = _words("机制 体系 制度 模式 模型 路径 体制 框架 范式")
 #: Trailing words that add nothing to a theme (家庭教育指导工作 → 家庭教育指导).
 DROP_TRAILING: frozenset[str] = _words("工作 问题 方面 等 活动 事项 任务")
 #: Words that end a run of content words (function words and quantifier-like glue).

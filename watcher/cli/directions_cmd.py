@@ -1,5 +1,153 @@
-"""Subcommands of this area (filled in by the area owner)."""
+"""``watcher directions``: research directions (本期推荐研究方向) from the store or from files.
+
+Without FILE arguments the documents stored in the period (``--since``, default the last 7 days)
+are ranked against everything stored before it. With FILE arguments (.txt, .html, .pdf, .docx)
+those files are the period and ``--background`` files are the history. ``--json`` prints
+``[{"direction", "terms", "score", "evidence": [{"title", "section", "sentence"}]}]``, best first.
+"""
 
 from __future__ import annotations
 
-from watcher.cli._app import main, pass_app  # noqa: F401
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from watcher.cli._app import AppContext, main, pass_app
+from watcher.errors import ExtractError
+from watcher.models import LEVELS, Direction
+
+_TEXT_EXT = {".txt", ".md"}
+_HTML_EXT = {".html", ".htm", ".shtml"}
+_BINARY_EXT = {".pdf", ".docx", ".ofd"}
+DEFAULT_DAYS = 7
+
+
+def _decode(data: bytes) -> str:
+    for codec in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def read_file(path: Path) -> tuple[str, str]:
+    """(title, text) of a .txt/.html/.pdf/.docx file."""
+    ext = path.suffix.lower()
+    if ext in _TEXT_EXT:
+        text = _decode(path.read_bytes())
+        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        return (first if 0 < len(first) <= 60 else path.stem), text
+    if ext in _HTML_EXT:
+        from watcher.extract import extract
+
+        article = extract(path.read_bytes())
+        return article.title or path.stem, article.text
+    if ext in _BINARY_EXT:
+        from watcher.attachments import text_from_file
+
+        return path.stem, str(text_from_file(path).text)
+    raise ExtractError(
+        f"不支持的文件类型 {ext or '(无扩展名)'}：{path}。请使用 .txt、.html、.pdf 或 .docx 文件。"
+    )
+
+
+def _normalized(text: str) -> str:
+    from watcher.normalize import normalize
+
+    return normalize(text)
+
+
+def directions_from_files(
+    files: Sequence[Path], background: Sequence[Path], *, level: str | None, limit: int
+) -> list[Direction]:
+    from watcher.directions import DirectionInput, rank_directions
+    from watcher.structure import parse
+
+    items = []
+    for path in files:
+        title, text = read_file(path)
+        text = _normalized(text)
+        items.append(DirectionInput.from_tree(
+            parse(text, title), title=title, level=level, source_id=str(path), url=None,
+        ))
+    history = [_normalized(read_file(p)[1]) for p in background]
+    return rank_directions(items, history, limit=limit)
+
+
+def directions_json(directions: Sequence[Direction]) -> list[dict[str, object]]:
+    return [
+        {
+            "direction": d.direction,
+            "terms": list(d.terms),
+            "score": d.score,
+            "evidence": [
+                {"title": e.title, "section": e.section, "sentence": e.sentence}
+                | ({"url": e.url} if e.url else {})
+                for e in d.evidence
+            ],
+        }
+        for d in directions
+    ]
+
+
+def _print_readable(directions: Sequence[Direction], heading: str) -> None:
+    click.echo(heading)
+    if not directions:
+        click.echo("（没有找到推荐研究方向：这一时期没有新增或修改的文件，或文本中没有可用的术语。）")
+        return
+    for i, d in enumerate(directions, 1):
+        click.echo(f"{i}. {d.direction}（得分 {d.score:.2f}；关键词：{'、'.join(d.terms)}）")
+        for e in d.evidence:
+            where = f"《{e.title}》" + (f" {e.section}" if e.section else "")
+            click.echo(f"   · {where}：{e.sentence}")
+
+
+@main.command("directions")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--since", "since", default=None,
+              help="起始日期 YYYY-MM-DD（只用于数据库模式；默认最近 7 天）")
+@click.option("--background", "background", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="作为历史背景的文件（可重复；只用于文件模式）")
+@click.option("--level", type=click.Choice(LEVELS), default=None,
+              help="文件模式下这些文件的发文层级（影响权重）")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="最多列出几个方向")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_app
+def directions_command(
+    app: AppContext, files: tuple[Path, ...], since: str | None, background: tuple[Path, ...],
+    level: str | None, limit: int, as_json: bool,
+) -> None:
+    """推荐研究方向：从数据库中一段时间内新增或修改的文件，或从给定文件中提炼。"""
+    if files:
+        found = directions_from_files(files, background, level=level, limit=limit)
+        heading = f"推荐研究方向（{len(files)} 个文件，背景 {len(background)} 个文件）："
+    else:
+        if background:
+            raise click.UsageError("--background 只能和文件参数一起使用。")
+        start = _since(since)
+        end = datetime.now(UTC).isoformat(timespec="seconds")
+        from watcher.directions import directions_for_period
+
+        with app.open_store() as store:
+            found = directions_for_period(store, start, end, limit=limit)
+        heading = f"推荐研究方向（{start[:10]} 起）："
+    if as_json:
+        click.echo(json.dumps(directions_json(found), ensure_ascii=False, indent=2))
+    else:
+        _print_readable(found, heading)
+
+
+def _since(value: str | None) -> str:
+    if value is None:
+        return (datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)).isoformat(timespec="seconds")
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，例如 2026-01-05（收到 {value!r}）",
+                                 param_hint="--since") from exc
