@@ -112,6 +112,7 @@ class Source(_Model):
     tags: tuple[str, ...] = ()
     enabled: bool = True
     max_new_per_run: int = Field(default=50, ge=1)
+    recheck_per_run: int = Field(default=100, ge=0)   # known documents re-fetched (conditional GET) per run
 
     @property
     def hosts(self) -> tuple[str, ...]:

@@ -108,8 +108,9 @@ LABELS: dict[str, str] = {
     "发布机构": "issuer", "发文机关": "issuer", "发文机构": "issuer", "发布机关": "issuer",
     "发文单位": "issuer", "发布单位": "issuer", "制发机关": "issuer", "发布部门": "issuer",
     "成文日期": "written_date", "成文时间": "written_date", "印发日期": "written_date",
-    "发文日期": "written_date", "生成日期": "written_date",
-    "发布日期": "published_date", "发布时间": "published_date", "公开日期": "published_date",
+    "发文日期": "written_date",
+    # MOE's 信息公开 table says 生成日期 for the day the record was published, not signed.
+    "发布日期": "published_date", "生成日期": "published_date", "发布时间": "published_date", "公开日期": "published_date",
     "公开时间": "published_date",
     "主题分类": "topic", "主题类别": "topic", "信息分类": "topic", "信息类别": "topic",
     "有效性": "validity", "时效性": "validity", "效力状态": "validity", "有效状态": "validity",

@@ -358,3 +358,15 @@ def canonical_url(url: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
     return urlunsplit((scheme, netloc, path or "/", query, ""))
+
+
+#: Titles of pieces that talk about a document rather than being one (解读, 答记者问, reports).
+#: They are never a parent or a child in lineage: a plan implements a plan, not its interview.
+_COMMENTARY_RE = re.compile(
+    r"解读|答记者问|记者问|问答|一图读懂|图解|新闻发布会|负责人就|答问|访谈|述评|综述|评论"
+)
+
+
+def is_commentary(title: str) -> bool:
+    """True for interpretations, interviews and reports about a document."""
+    return bool(_COMMENTARY_RE.search(title))

@@ -11,6 +11,7 @@ transaction, so a crash leaves all of it or none of it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import fcntl
 import json
 import logging
@@ -40,8 +41,13 @@ __all__ = ["CycleReport", "DocumentInput", "Pipeline", "SourceOutcome", "cycle_l
 
 log = logging.getLogger("watcher.pipeline")
 
+#: The source whose task is running; each source runs in its own asyncio task, so fetch
+#: attempts reported through the shared Fetcher's callback are attributed to the right source.
+_CURRENT_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("source", default=None)
+
 #: attachment types whose text we extract and store as documents of their own
 _TEXT_ATTACHMENTS = frozenset({"pdf", "docx", "ofd", "txt"})
+_INHERITED_META = frozenset({"issuer", "written_date", "published_date", "topic"})
 
 
 @dataclass
@@ -120,6 +126,8 @@ class Pipeline:
         # written atomically, so abandoning the rest leaves a consistent store.
         self.stop = stop or threading.Event()
         self.channels = channel_rows(config)
+        # Per source: is this its first successful run? (sources run concurrently)
+        self._baseline: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ cycle
 
@@ -139,6 +147,7 @@ class Pipeline:
     async def _run_guarded(self, fetcher: Fetcher, source: Source) -> SourceOutcome:
         outcome = SourceOutcome(source.id, source.name)
         started = time.monotonic()
+        _CURRENT_SOURCE.set(source.id)
         try:
             await self._run_source(fetcher, source, outcome)
         except WatcherError as exc:
@@ -154,11 +163,14 @@ class Pipeline:
 
     def _log_attempt(self, attempt: FetchAttempt) -> None:
         try:
-            self.store.log_fetch(attempt.source_id or _source_of(self.config, attempt.url), attempt)
+            source_id = attempt.source_id or _CURRENT_SOURCE.get() or _source_of(self.config, attempt.url)
+            self.store.log_fetch(source_id, attempt)
         except StoreError:
             log.exception("could not log a fetch attempt")
 
     async def _run_source(self, fetcher: Fetcher, source: Source, outcome: SourceOutcome) -> None:
+        row = self.store.source_row(source.id)
+        self._baseline[source.id] = row is not None and row.last_ok_at is None
         links, list_errors, list_ok = await self._discover(fetcher, source)
         if not list_ok:
             outcome.status = "failed"
@@ -169,8 +181,14 @@ class Pipeline:
         new = discover.take_new(links, self.store.known_url, stop_after_known=len(links) + 1,
                                 limit=source.max_new_per_run)
         new_urls = {link.url for link in new}
-        # Known documents still on the list are re-checked (conditional GET, so mostly 304).
+        # Known documents are re-checked with conditional GETs (mostly 304): those on the list
+        # pages we read, then the source's least recently seen ones, up to a per-run budget.
         recheck = [link for link in links if link.url not in new_urls]
+        seen = new_urls | {link.url for link in recheck}
+        for url in self.store.stale_urls(source.id, limit=source.recheck_per_run):
+            if url not in seen and len(recheck) < source.recheck_per_run:
+                recheck.append(Link(url=url))
+                seen.add(url)
         for link in [*new, *recheck]:
             if self.stop.is_set():
                 outcome.status, outcome.error = "partial", "已中断（进程正在退出）"
@@ -221,18 +239,18 @@ class Pipeline:
             return [("unchanged", 0)]
         doc_input = await self._document_from_fetch(fetcher, source, link, fetched)
         results = [ingest_document(self.store, self.config, doc_input, source=source,
-                                   channels=self.channels)]
+                                   channels=self.channels, baseline=self._baseline.get(source.id, False))]
         for att in doc_input.attachments:
             if att.ext not in _TEXT_ATTACHMENTS or att.url == doc_input.url:
                 continue
             try:
-                att_input = await self._attachment_document(fetcher, source, att)
+                att_input = await self._attachment_document(fetcher, source, att, doc_input.meta)
             except (FetchError, ExtractError) as exc:
                 log.warning("attachment %s skipped: %s", att.url, exc)
                 continue
             if att_input is not None:
                 results.append(ingest_document(self.store, self.config, att_input, source=source,
-                                               channels=self.channels))
+                                               channels=self.channels, baseline=self._baseline.get(source.id, False)))
         return [(r.status, n) for r, n in results]
 
     async def _document_from_fetch(
@@ -269,7 +287,7 @@ class Pipeline:
         )
 
     async def _attachment_document(
-        self, fetcher: Fetcher, source: Source, att: Attachment
+        self, fetcher: Fetcher, source: Source, att: Attachment, page_meta: dict[str, str]
     ) -> DocumentInput | None:
         fetched = await fetcher.fetch(att.url, source=source)
         extracted = attachments.text_from_bytes(fetched.content, att.ext, name=att.name)
@@ -277,19 +295,24 @@ class Pipeline:
             return None
         return DocumentInput(
             url=att.url, title=_attachment_title(att.name, extracted.text), text=extracted.text,
-            meta={}, raw=fetched.content, content_type=fetched.content_type, etag=fetched.etag,
+            # An attachment is published with its page: it shares the page's dates and issuer.
+            meta={k: v for k, v in page_meta.items() if k in _INHERITED_META}, raw=fetched.content, content_type=fetched.content_type, etag=fetched.etag,
             last_modified=fetched.last_modified, origin="attachment",
         )
 
     def _finish_source(self, source: Source, outcome: SourceOutcome) -> None:
         ok = outcome.status != "failed"
+        if ok and self._baseline.get(source.id) and outcome.new_documents:
+            alert = _baseline_alert(source, outcome.new_documents)
+            if self.store.add_alert(alert, self.channels) is not None:
+                outcome.alerts += 1
         failures = self.store.record_source_run(
             source.id, ok=ok, outcome=outcome.status, error=outcome.error
         )
         prefix = alert_rules.health_key_prefix(source.id)
         if ok:
             if self.store.resolve_alerts(prefix):
-                alert = alert_rules.alert_source_recovered(source.id, source.name)
+                alert = alert_rules.alert_source_recovered(source.id, source.name, episode=self.store.now())
                 if self.store.add_alert(alert, self.channels) is not None:
                     outcome.alerts += 1
         elif failures == self.config.settings.health_failures:
@@ -307,10 +330,13 @@ def ingest_document(
     *,
     source: Source | None = None,
     channels: Sequence[tuple[str, str]] = (),
+    baseline: bool = False,
 ) -> tuple[VersionResult, int]:
     """Normalise, structure and store one document with everything it causes, atomically.
 
-    Returns the store's verdict and how many alerts were raised.
+    ``baseline`` is the first run of a source: its existing documents are recorded without a
+    new-document or topic alert each (one summary alert per source is raised instead), so adding
+    a site does not flood the editors. Returns the store's verdict and how many alerts were raised.
     """
     text = normalize.normalize(doc.text)
     title = normalize.normalize(doc.title).replace("\n", "") or "（无标题）"
@@ -335,7 +361,7 @@ def ingest_document(
         source_name = source.name if source else "本地导入"
         changed_text = text
         if result.status == "new_document":
-            if doc.origin != "import":
+            if doc.origin != "import" and not baseline:
                 alerts.append(alert_rules.alert_new_document(
                     title, url, source_name, level or "", doc.meta, result.document_id))
         elif result.previous_version_id is not None and not result.flip_flop:
@@ -356,19 +382,40 @@ def ingest_document(
         elif result.flip_flop and result.previous_version_id is not None:
             store.add_change(result.document_id, result.previous_version_id, result.version_id,
                              substantive=False, flip_flop=True, diff_json="[]")
-        for topic, sentences in topic_hits(config.topics, changed_text):
+        hits = [] if baseline else topic_hits(config.topics, changed_text)
+        if hits:  # one alert per document naming every topic it hits, not one per topic
+            names = "、".join(t.name for t, _ in hits)
+            sentences = list(dict.fromkeys(s for _, found in hits for s in found))[:5]
             alerts.append(alert_rules.alert_topic(
-                topic, title, url, sentences, result.document_id, result.version_id))
-        alerts.extend(_link_and_compare(store, config, result, title, tree))
+                names, title, url, sentences, result.document_id, result.version_id))
+        alerts.extend(_link_and_compare(store, config, result, title, level))
         raised = sum(1 for a in alerts if store.add_alert(a, channels) is not None)
     return result, raised
 
 
+def _baseline_alert(source: Source, documents: int) -> Alert:
+    return Alert(
+        kind="new_document", dedupe_key=f"baseline:{source.id}", severity="info",
+        title=f"开始监测：{source.name}",
+        body=f"已对「{source.name}」建立基线，现有 {documents} 个文档已入库（不逐条告警）。"
+             "此后该来源的新文档、新版本和关注主题都会即时告警。",
+        source_id=source.id,
+    )
+
+
+def _is_policy(title: str, level: str | None) -> bool:
+    """Lineage is between policy documents: not news sites' reports, not interpretations."""
+    return level != "media" and not identity.is_commentary(title)
+
+
 def _link_and_compare(
-    store: Store, config: Config, result: VersionResult, title: str, tree: Section
+    store: Store, config: Config, result: VersionResult, title: str, level: str | None
 ) -> list[Alert]:
     """Record lineage links for a stored document and compare it with any parent we hold."""
-    candidates = [(d.id, d.title) for d in store.documents(limit=100000) if d.id != result.document_id]
+    if not _is_policy(title, level):
+        return []
+    candidates = [(d.id, d.title) for d in store.documents(limit=100000)
+                  if d.id != result.document_id and _is_policy(d.title, d.level)]
     found: list[tuple[int | None, lineage.LineageLink]] = []
     text = store.latest_version_text(result.document_id)[1]
     for link in lineage.find_citations(text):
@@ -382,19 +429,16 @@ def _link_and_compare(
     for parent_id, link in found:
         store.add_link(result.document_id, relation=link.relation, cited_title=link.cited_title,
                        evidence=link.evidence, parent_id=parent_id, doc_number=link.doc_number)
-    # A document that earlier documents cited before we had it: resolve those links now.
+    # Documents that cited this one before we had it: resolve those links now.
     children: list[int] = []
     for row in store.unresolved_links():
         if lineage.match_cited(row["cited_title"], [(result.document_id, title)]) is not None:
             store.add_link(row["child_id"], relation=row["relation"], cited_title=row["cited_title"],
                            evidence=row["evidence"], parent_id=result.document_id)
             children.append(int(row["child_id"]))
+    pairs = [(result.document_id, pid) for pid in dict.fromkeys(p for p, _ in found if p is not None)]
+    pairs += [(child, result.document_id) for child in children]
     alerts: list[Alert] = []
-    parents = {pid for pid, link in found if pid is not None and link.relation != "supersedes"}
-    pairs = [(result.document_id, p) for p in sorted(parents)]
-    pairs += [(c, result.document_id) for c in children]
-    supersedes = [pid for pid, link in found if pid is not None and link.relation == "supersedes"]
-    pairs += [(result.document_id, p) for p in supersedes]
     for new_id, old_id in pairs:
         alert = _compare_pair(store, new_id, old_id)
         if alert is not None:

@@ -174,6 +174,15 @@ class DocumentsMixin(StoreBase):
         with self.transaction():
             self.conn.execute("UPDATE documents SET last_seen = ? WHERE url = ?", (self.now(), url))
 
+    def stale_urls(self, source_id: str, limit: int) -> list[str]:
+        """URLs of the source's fetched documents, least recently seen first (for re-checks)."""
+        rows = self.conn.execute(
+            "SELECT url FROM documents WHERE source_id = ? AND origin = 'fetch' "
+            "ORDER BY last_seen, id LIMIT ?",
+            (source_id, limit),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def aliases(self, document_id: int) -> list[str]:
         """Other URLs where the same document was found."""
         rows = self.conn.execute(
@@ -225,10 +234,17 @@ class DocumentsMixin(StoreBase):
                 ).fetchone()
                 twin = self.document(int(alias[0])) if alias else self.document_by_identity(identity_key)
                 if twin is not None and twin.current_version_id is not None:
-                    # Another site's copy of a document we already hold: remember the URL only.
+                    # Another site's copy of a document we already hold: remember the URL and
+                    # fill metadata the first copy lacked; its text never becomes a version.
                     self.conn.execute(
                         "INSERT OR IGNORE INTO aliases(url, document_id, first_seen) VALUES (?, ?, ?)",
                         (url, twin.id, now),
+                    )
+                    self.conn.execute(
+                        "UPDATE documents SET last_seen = ?, "
+                        + ", ".join(f"{k} = COALESCE({k}, ?)" for k in _META_COLUMNS)
+                        + " WHERE id = ?",
+                        (now, *(meta.get(k) or None for k in _META_COLUMNS), twin.id),
                     )
                     return VersionResult("unchanged", twin.id, twin.current_version_id, None)
             if doc is None:
