@@ -278,6 +278,11 @@ class _HostGate:
 
 
 @dataclass
+class _Timer:
+    started: float
+
+
+@dataclass
 class _Answer:
     status: int
     headers: dict[str, str]
@@ -436,15 +441,15 @@ class Fetcher:
         number = 0
         while True:
             number += 1
-            started = self._clock()
+            timer = _Timer(self._clock())
             try:
-                answer = await self._send(url, headers)
+                answer = await self._send(url, headers, timer)
             except TooLargeError as exc:
-                self._record(attempts, url, None, s.max_bytes, started, number, "too_large", str(exc))
+                self._record(attempts, url, None, s.max_bytes, timer.started, number, "too_large", str(exc))
                 raise
             except (httpx.TransportError, TimeoutError) as exc:
                 msg, retry = _network_message(exc, host, s.timeout_seconds)
-                self._record(attempts, url, None, 0, started, number, "network_error", msg)
+                self._record(attempts, url, None, 0, timer.started, number, "network_error", msg)
                 if not retry or number > s.retries:
                     raise FetchError(msg, url=url, retryable=True) from exc
                 await self._sleep(self._backoff(number))
@@ -456,23 +461,23 @@ class Fetcher:
                     f"{host} 返回了反爬虫验证页面（HTTP {status}，{vendor}），本轮跳过，不会把它当作内容。"
                     f"若持续出现，请调大 settings.fetch.min_delay_seconds 或降低该来源的抓取频率"
                 )
-                self._record(attempts, url, status, len(answer.body), started, number, "blocked", msg)
+                self._record(attempts, url, status, len(answer.body), timer.started, number, "blocked", msg)
                 raise BlockedError(msg, url=url, retryable=True)
             if not _retryable_status(status):
-                return answer, started, number
+                return answer, timer.started, number
             wait = _retry_after(answer.headers.get("retry-after"))
             if wait is not None and wait > s.max_retry_after_seconds:
                 msg = (
                     f"{host} 要求 {wait:.0f} 秒后再访问（HTTP {status}），超过上限 "
                     f"{s.max_retry_after_seconds:g} 秒；本轮不再重试，下一轮会自动重试"
                 )
-                self._record(attempts, url, status, len(answer.body), started, number, "http_error", msg)
+                self._record(attempts, url, status, len(answer.body), timer.started, number, "http_error", msg)
                 raise HTTPStatusError(msg, url=url, status=status, retryable=True)
             if number > s.retries:
                 err = _status_error(url, status)
-                self._record(attempts, url, status, len(answer.body), started, number, "http_error", str(err))
+                self._record(attempts, url, status, len(answer.body), timer.started, number, "http_error", str(err))
                 raise err
-            self._record(attempts, url, status, len(answer.body), started, number, "http_error", f"HTTP {status}，稍后重试")
+            self._record(attempts, url, status, len(answer.body), timer.started, number, "http_error", f"HTTP {status}，稍后重试")
             await self._sleep(max(self._backoff(number), wait or 0.0))
 
     def _backoff(self, number: int) -> float:
@@ -480,16 +485,17 @@ class Fetcher:
         return float(base * 2 ** (number - 1) + self._rng.uniform(0, base))
 
     # -- one HTTP exchange
-    async def _send(self, url: str, headers: dict[str, str]) -> _Answer:
+    async def _send(self, url: str, headers: dict[str, str], timer: _Timer) -> _Answer:
         client = self._ensure_client()
         async with self._gate(urlsplit(url).netloc.lower()):
+            timer.started = self._clock()  # the fetch log times the exchange, not the politeness wait
             async with asyncio.timeout(self.settings.timeout_seconds * TOTAL_TIMEOUT_FACTOR):
                 async with client.stream("GET", url, headers=headers) as response:
                     answer_headers = {k.lower(): v for k, v in response.headers.items()}
                     status = response.status_code
-                    if status in REDIRECT_STATUSES or status == 304:
-                        return _Answer(status, answer_headers, b"")
                     body = await self._read_body(url, response, answer_headers, ok=200 <= status < 300)
+                    if status in REDIRECT_STATUSES or status == 304:
+                        body = b""  # read only so the connection can be reused
                     return _Answer(status, answer_headers, body)
 
     async def _read_body(self, url: str, response: httpx.Response, headers: dict[str, str], *, ok: bool) -> bytes:

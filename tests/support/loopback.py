@@ -108,6 +108,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive, like a real site
     timeout = 10                    # idle keep-alive connections end instead of lingering
+    disable_nagle_algorithm = True  # else a small last body segment waits ~40 ms for a delayed ACK
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
