@@ -126,7 +126,6 @@ def test_catch_up_runs_each_overdue_source_once(tmp_path: Path) -> None:
     assert [j.id for j in jobs] == ["source:hc-test"]
     # 3 days down with a 60-minute interval: one run now, not 72 queued runs.
     assert jobs[0].next_run_time <= now + timedelta(seconds=1)
-    assert jobs[0].coalesce is True and jobs[0].max_instances == 1
 
 
 def test_not_yet_due_source_waits_for_its_interval(tmp_path: Path) -> None:
