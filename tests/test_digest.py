@@ -244,3 +244,30 @@ def test_mail_digest_once_per_week(store: Store) -> None:
     assert NATIONAL in notice.json["markdown"]["content"]
     saved = store.get_digest(WEEK)
     assert saved is not None and saved["mailed_at"]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_cli_digest_writes_each_format(store: Store, tmp_path: Path, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from watcher.cli import main
+
+    store.close()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["--store", str(store.path), "--config",
+                                       str(tmp_path / "none.yaml"), "digest", "--week", WEEK,
+                                       "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "第1期·总第1期" in result.output
+    data = (out / f"digest-{WEEK}.{fmt}").read_bytes()
+    assert NATIONAL.encode() in data if fmt != "docx" else data.startswith(b"PK")
+
+
+def test_cli_digest_rejects_a_bad_week(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from watcher.cli import main
+
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "w.db"), "--config",
+                                       str(tmp_path / "none.yaml"), "digest", "--week", "2026-47"])
+    assert result.exit_code == 1 and "2026-W47" in result.output

@@ -216,3 +216,66 @@ def test_slow_channel_does_not_delay_the_others(tmp_path: Path) -> None:
     assert report.sent == 3 and report.retry == 3
     assert len(slow.requests) == 1                     # timed out once, the rest postponed
     assert all(r.at - start < 0.5 for r in fast.accepted) and len(fast.accepted) == 3
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _write_config(tmp_path: Path, urls: list[str]) -> Path:
+    cfg = tmp_path / "sources.yaml"
+    quoted = ", ".join(f"'{u}'" for u in urls)
+    cfg.write_text(
+        f"settings:\n  notify:\n    urls: [{quoted}]\nsources:\n  - id: demo\n    name: 演示\n"
+        "    level: municipal\n    lists:\n      - url: http://127.0.0.1/list\n        item: a\n",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def test_cli_deliver_and_alerts(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from watcher.cli import main
+
+    db = tmp_path / "w.db"
+    with Receiver() as good, Receiver() as bad:
+        bad.down()
+        urls = [_json(good), _json(bad, "/bad")]
+        cfg = _write_config(tmp_path, urls)
+        with Store.open(db) as store:
+            store.add_alert(_alert(1), channel_rows(_config(urls), {}))
+        runner = CliRunner()
+        args = ["--store", str(db), "--config", str(cfg)]
+        result = runner.invoke(main, [*args, "deliver"])
+        assert result.exit_code == 0, result.output
+        assert "已发送 1 条，稍后重试 1 条，放弃 0 条" in result.output
+        assert "503" in result.output
+        listing = runner.invoke(main, [*args, "alerts", "--failed"])
+        assert "新文件 1" in listing.output and "待发送" in listing.output
+        assert "已尝试 1 次" in listing.output
+        as_json = runner.invoke(main, [*args, "alerts", "--json"])
+        rows = __import__("json").loads(as_json.output)
+        assert sorted(d["status"] for d in rows[0]["deliveries"]) == ["pending", "sent"]
+        bad.up()
+        again = runner.invoke(main, [*args, "deliver", "--retry-now"])
+        assert "已发送 1 条，稍后重试 0 条" in again.output
+    assert len(good.accepted) == 1 and len(bad.accepted) == 1
+
+
+def test_cli_notify_test(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from watcher.cli import main
+
+    runner = CliRunner()
+    with Receiver() as rx:
+        ok = runner.invoke(main, ["--config", str(tmp_path / "none.yaml"), "notify-test",
+                                  f"wecom://secretkey99?endpoint={rx.url('/w')}"])
+        assert ok.exit_code == 0, ok.output
+        assert "测试消息已发送: wecom://secr***" in ok.output
+        assert "policy-watcher 测试消息" in rx.requests[0].json["markdown"]["content"]
+        rx.errcode_first(1)
+        bad = runner.invoke(main, ["--config", str(tmp_path / "none.yaml"), "notify-test",
+                                   f"wecom://secretkey99?endpoint={rx.url('/w')}"])
+    assert bad.exit_code == 1
+    assert "40001" in bad.output and "secretkey99" not in bad.output

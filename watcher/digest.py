@@ -12,6 +12,7 @@ so rebuilding a week gives the same bytes; the result is saved in the ``digests`
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from watcher.errors import WatcherError
 from watcher.models import LEVEL_LABEL, LEVELS, Direction
 from watcher.store.records import DocumentRow
 
-__all__ = ["Digest", "DigestContext", "build_digest", "digest_context", "issue_numbers",
+__all__ = ["Digest", "DigestContext", "build_digest", "current_week", "digest_context",
+           "issue_numbers",
            "mail_digest", "week_bounds"]
 
 # ----------------------------------------------------------------------------- heuristics (data)
@@ -52,6 +54,7 @@ WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "�
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CN_DIGITS = "零一二三四五六七八九"
 TEMPLATES = Path(__file__).parent / "templates"
+log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------- values
@@ -107,6 +110,7 @@ class OpsInfo:
     failed_sources: tuple[tuple[str, int, str], ...]       # (name, failures, last error)
     dead: tuple[tuple[str, str, str], ...]                 # (alert title, channel, error)
     pending: int
+    directions_error: str = ""    # why 研究方向 could not be computed this week, if so
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,12 @@ def parse_week(week: str) -> tuple[int, int]:
     except ValueError:
         raise WatcherError(f"{year} 年没有第 {number} 周。") from None
     return year, number
+
+
+def current_week(tz: str = "Asia/Shanghai", now: datetime | None = None) -> str:
+    """The ISO week (``2026-W47``) that ``now`` (default: the current time) falls in, in ``tz``."""
+    year, number, _ = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).isocalendar()
+    return f"{year}-W{number:02d}"
 
 
 def week_bounds(week: str, tz: str = "Asia/Shanghai") -> tuple[str, str]:
@@ -349,8 +359,9 @@ def digest_context(
             lead=lead_sentence(text, title), points=key_points(text, title),
             related=tuple(attached[d.id]), compare=_compare_box(store, d),
         ))
+    directions_error = ""
     if directions is None:
-        directions = _directions(store, start, end, settings.max_directions)
+        directions, directions_error = _directions(store, start, end, settings.max_directions)
     day = digest_day(week, settings)
     issue, total = issue_numbers(week, settings)
     failures = tuple((str(r["name"]), int(r["failures"]), str(r["last_error"] or ""))
@@ -361,6 +372,7 @@ def digest_context(
         dead=tuple((str(r["title"]), str(r["channel_label"]), str(r["last_error"] or ""))
                    for r in undelivered if r["status"] == "dead"),
         pending=sum(1 for r in undelivered if r["status"] != "dead"),
+        directions_error=directions_error,
     )
     return DigestContext(
         name=settings.name, publisher=settings.publisher, week=week, issue=issue, total=total,
@@ -370,13 +382,19 @@ def digest_context(
     )
 
 
-def _directions(store: Any, start: str, end: str, limit: int) -> list[Direction]:
+def _directions(store: Any, start: str, end: str, limit: int) -> tuple[list[Direction], str]:
+    """Ranked directions for the week, or none and the reason when that stage fails: the
+    bulletin draft is still worth having without them, and the appendix says what went wrong."""
     try:
         from watcher.directions import directions_for_period
     except ImportError:
-        return []
-    result: list[Direction] = directions_for_period(store, start, end, limit=limit)
-    return result
+        return [], ""
+    try:
+        result: list[Direction] = directions_for_period(store, start, end, limit=limit)
+    except Exception as exc:  # a bug in another stage must not cost the editors their draft
+        log.exception("directions failed for the digest")
+        return [], f"{type(exc).__name__}: {exc}"[:200]
+    return result, ""
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -110,6 +110,8 @@ def render_docx(ctx: DigestContext) -> bytes:
     lines = [f"来源「{name}」本周抓取失败 {n} 次" + (f"（最近一次：{err}）" if err else "")
              for name, n, err in ops.failed_sources] or ["本周所有来源抓取正常。"]
     lines += [f"未能送达：「{t}」→ {ch}（{err}）" for t, ch, err in ops.dead]
+    if ops.directions_error:
+        lines.append(f"本期研究方向未能生成（{ops.directions_error}），请查看日志。")
     if ops.pending:
         lines.append(f"还有 {ops.pending} 条提醒等待重试发送。")
     if not ops.dead and not ops.pending:
