@@ -26,7 +26,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from watcher import alerts as alert_rules
-from watcher import attachments, discover, extract, identity, lineage, normalize, structure
+from watcher import attachments, discover, extract, guards, identity, lineage, normalize, structure
 from watcher.compare import compare, comparison_to_json
 from watcher.config import Config, Source
 from watcher.diff import diff_versions, text_fingerprint
@@ -196,6 +196,9 @@ class Pipeline:
             try:
                 result = await self._fetch_document(fetcher, source, link)
             except (FetchError, ExtractError) as exc:
+                if isinstance(exc, ExtractError):  # fetch errors are logged by the fetcher
+                    self._log_attempt(FetchAttempt(url=link.url, status=None, bytes=0, duration_ms=0.0,
+                                                   error=str(exc), outcome="extract_error"))
                 outcome.failed += 1
                 outcome.status = "partial"
                 outcome.error = outcome.error or str(exc)
@@ -208,6 +211,8 @@ class Pipeline:
                     outcome.new_versions += 1
                 else:
                     outcome.unchanged += 1
+        if outcome.failed and not (outcome.new_documents or outcome.new_versions or outcome.unchanged):
+            outcome.status = "failed"  # every document failed: the site is not really working
 
     async def _discover(self, fetcher: Fetcher, source: Source) -> tuple[list[Link], list[str], bool]:
         links: list[Link] = []
@@ -268,6 +273,10 @@ class Pipeline:
                 last_modified=fetched.last_modified, origin="attachment",
             )
         article = extract.extract(fetched.text, fetched.final_url, rules=source.detail)
+        reason = guards.error_page_reason(article.title, article.text)
+        if reason is not None:
+            # Never a version: the document is still whatever we stored last time.
+            raise ExtractError(f"{link.url} 返回的是{reason}，不是文件内容；已跳过，下一轮重试。")
         text = article.text
         title = article.title or link.title
         if article.attachments and attachments.body_is_only_attachment(text, article.attachments):
