@@ -18,6 +18,7 @@ WeCom, DingTalk and Feishu alike).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -82,10 +83,8 @@ class Receiver:
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 data = json.dumps(payload).encode()
-                try:
+                with contextlib.suppress(OSError):   # the client gave up (timeout)
                     self._answer(status, data)
-                except OSError:
-                    pass                 # the client gave up (timeout): nothing to answer
 
             def _answer(self, status: int, data: bytes) -> None:
                 self.send_response(status)
