@@ -226,8 +226,9 @@ def _collect(items: Sequence[DirectionInput]) -> tuple[list[_Cand], int]:
         c.occs = sorted(set(c.occs), key=lambda o: (o.item, o.order))
         c.occs.sort(key=lambda o: (o.item, o.order))
         if c.kind == "extension":
-            base_kind = out[c.text[: -len(_head_of(c.text))]].kind if _head_of(c.text) else "compound"
-            c.kind = "extension" if base_kind == "vocab" else "compound"
+            # The base may have been dropped as a fragment: then it was no vocabulary term.
+            stem = c.text[: -len(_head_of(c.text))] if _head_of(c.text) else ""
+            c.kind = "extension" if stem in out and out[stem].kind == "vocab" else "compound"
     return list(out.values()), max(chars, 1)
 
 

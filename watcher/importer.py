@@ -55,7 +55,7 @@ def import_file(
         inputs.append(DocumentInput(url=f"import:{path.name}", title=title, text=text, meta=meta,
                                     raw=raw, origin="import",
                                     content_type=f"application/x-{path.suffix.lstrip('.')}"))
-    results = []
+    results: list[tuple[str, str, int]] = []
     for doc in inputs:
         verdict, _ = ingest_document(store, config, doc, source=source)
         results.append((doc.title, verdict.status, verdict.document_id))

@@ -21,20 +21,31 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from watcher import alerts as alert_rules
 from watcher import attachments, discover, extract, guards, identity, lineage, normalize, structure
 from watcher.compare import compare, comparison_to_json
 from watcher.config import Config, Source
 from watcher.diff import diff_versions, text_fingerprint
-from watcher.directions import topic_hits
+from watcher.directions import directions_for_period, topic_hits
 from watcher.errors import ExtractError, FetchError, StoreError, WatcherError
 from watcher.fetch import Fetcher
-from watcher.models import Alert, Article, Attachment, Fetched, FetchAttempt, Link, Section
-from watcher.outbox import channel_rows
+from watcher.models import (
+    Alert,
+    Article,
+    Attachment,
+    Direction,
+    FetchAttempt,
+    Fetched,
+    Link,
+    Section,
+)
+from watcher.outbox import channels_for_alert
 from watcher.store import Store, VersionResult
 
 __all__ = ["CycleReport", "DocumentInput", "Pipeline", "SourceOutcome", "cycle_lock", "ingest_document"]
@@ -125,7 +136,6 @@ class Pipeline:
         # Set by the daemon on shutdown: the cycle stops between documents, each of which is
         # written atomically, so abandoning the rest leaves a consistent store.
         self.stop = stop or threading.Event()
-        self.channels = channel_rows(config)
         # Per source: is this its first successful run? (sources run concurrently)
         self._baseline: dict[str, bool] = {}
 
@@ -141,6 +151,11 @@ class Pipeline:
         async with Fetcher(self.config.settings.fetch, on_attempt=self._log_attempt) as fetcher:
             outcomes = await asyncio.gather(*(self._run_guarded(fetcher, s) for s in sources))
         report.outcomes = list(outcomes)
+        if report.total("new_documents") or report.total("new_versions"):
+            try:
+                refresh_directions(self.store, self.config)
+            except WatcherError:
+                log.exception("research directions could not be refreshed")
         report.seconds = time.monotonic() - started
         return report
 
@@ -244,7 +259,7 @@ class Pipeline:
             return [("unchanged", 0)]
         doc_input = await self._document_from_fetch(fetcher, source, link, fetched)
         results = [ingest_document(self.store, self.config, doc_input, source=source,
-                                   channels=self.channels, baseline=self._baseline.get(source.id, False))]
+                                   baseline=self._baseline.get(source.id, False))]
         for att in doc_input.attachments:
             if att.ext not in _TEXT_ATTACHMENTS or att.url == doc_input.url:
                 continue
@@ -255,7 +270,7 @@ class Pipeline:
                 continue
             if att_input is not None:
                 results.append(ingest_document(self.store, self.config, att_input, source=source,
-                                               channels=self.channels, baseline=self._baseline.get(source.id, False)))
+                                               baseline=self._baseline.get(source.id, False)))
         return [(r.status, n) for r, n in results]
 
     async def _document_from_fetch(
@@ -313,7 +328,7 @@ class Pipeline:
         ok = outcome.status != "failed"
         if ok and self._baseline.get(source.id) and outcome.new_documents:
             alert = _baseline_alert(source, outcome.new_documents)
-            if self.store.add_alert(alert, self.channels) is not None:
+            if raise_alert(self.store, self.config, alert):
                 outcome.alerts += 1
         failures = self.store.record_source_run(
             source.id, ok=ok, outcome=outcome.status, error=outcome.error
@@ -322,13 +337,13 @@ class Pipeline:
         if ok:
             if self.store.resolve_alerts(prefix):
                 alert = alert_rules.alert_source_recovered(source.id, source.name, episode=self.store.now())
-                if self.store.add_alert(alert, self.channels) is not None:
+                if raise_alert(self.store, self.config, alert):
                     outcome.alerts += 1
         elif failures == self.config.settings.health_failures:
             alert = alert_rules.alert_source_health(
                 source.id, source.name, failures, outcome.error or "", episode=self.store.now()
             )
-            if self.store.add_alert(alert, self.channels) is not None:
+            if raise_alert(self.store, self.config, alert):
                 outcome.alerts += 1
 
 
@@ -338,7 +353,6 @@ def ingest_document(
     doc: DocumentInput,
     *,
     source: Source | None = None,
-    channels: Sequence[tuple[str, str]] = (),
     baseline: bool = False,
 ) -> tuple[VersionResult, int]:
     """Normalise, structure and store one document with everything it causes, atomically.
@@ -398,8 +412,42 @@ def ingest_document(
             alerts.append(alert_rules.alert_topic(
                 names, title, url, sentences, result.document_id, result.version_id))
         alerts.extend(_link_and_compare(store, config, result, title, level))
-        raised = sum(1 for a in alerts if store.add_alert(a, channels) is not None)
+        raised = sum(1 for a in alerts if raise_alert(store, config, a))
     return result, raised
+
+
+#: Directions of the top of the weekly ranking are alerted the day they appear.
+DIRECTION_ALERTS = 3
+DIRECTION_WINDOW = timedelta(days=7)
+
+
+def refresh_directions(
+    store: Store, config: Config, now: datetime | None = None
+) -> list[Direction]:
+    """Re-rank this week's research directions, store them, alert the new top ones.
+
+    No direction alerts while the store has no history before the window: on a fresh install
+    every term is "new", which says nothing.
+    """
+    moment = now or datetime.now(UTC)
+    local = moment.astimezone(ZoneInfo(config.settings.timezone))
+    year, week, _ = local.isocalendar()
+    period = f"{year}-W{week:02d}"
+    start = (moment - DIRECTION_WINDOW).astimezone(UTC).isoformat(timespec="seconds")
+    end = (moment + timedelta(seconds=1)).astimezone(UTC).isoformat(timespec="seconds")
+    ranked = directions_for_period(store, start, end, limit=max(10, config.settings.digest.max_directions))
+    with store.transaction():
+        store.save_directions(period, ranked)
+        if store.documents(until=start, limit=1):
+            for direction in ranked[:DIRECTION_ALERTS]:
+                raise_alert(store, config, alert_rules.alert_direction(direction, period))
+    return ranked
+
+
+def raise_alert(store: Store, config: Config, alert: Alert) -> bool:
+    """Store ``alert`` with a pending delivery per channel its severity reaches; False when an
+    alert with the same dedupe key already exists."""
+    return store.add_alert(alert, channels_for_alert(config, alert)) is not None
 
 
 def _baseline_alert(source: Source, documents: int) -> Alert:
@@ -471,7 +519,8 @@ def _compare_pair(store: Store, new_id: int, old_id: int) -> Alert | None:
     )
     if not created:
         return None
-    return alert_rules.alert_comparison(new_v.title, old_v.title, comparison, new_id, old_id, new_v.id)
+    return alert_rules.alert_comparison(new_v.title, old_v.title, comparison, new_id, old_id, new_v.id,
+                                        old_v.id)
 
 
 def _source_of(config: Config, url: str) -> str | None:

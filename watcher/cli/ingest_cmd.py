@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 from rich.console import Console
@@ -22,6 +22,7 @@ from watcher.errors import ExtractError, WatcherError
 from watcher.models import LEVEL_LABEL
 
 if TYPE_CHECKING:
+    from watcher.models import Level
     from watcher.pipeline import CycleReport, SourceOutcome
     from watcher.store import Store
 
@@ -168,7 +169,8 @@ def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str
     config = _config_or_default(app)
     with app.open_store() as store:
         for name in files:
-            results = import_file(store, config, Path(name), split=not single, level=level)
+            results = import_file(store, config, Path(name), split=not single,
+                                  level=cast("Level | None", level))
             for title, status, doc_id in results:
                 verdict = {"new_document": "新文档", "new_version": "新版本", "unchanged": "未变化"}[status]
                 click.echo(f"[{verdict}] #{doc_id} {title}")

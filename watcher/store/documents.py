@@ -152,6 +152,7 @@ class DocumentsMixin(StoreBase):
         level: str | None = None,
         kind: str | None = None,
         since: str | None = None,
+        until: str | None = None,
         limit: int = 1000,
     ) -> list[DocumentRow]:
         where, params = ["1 = 1"], []
@@ -162,6 +163,9 @@ class DocumentsMixin(StoreBase):
         if since:
             where.append("first_seen >= ?")
             params.append(since)
+        if until:
+            where.append("first_seen < ?")
+            params.append(until)
         rows = self.query(
             f"SELECT * FROM documents WHERE {' AND '.join(where)} "
             "ORDER BY COALESCE(published_date, written_date, first_seen) DESC, id DESC LIMIT ?",
