@@ -49,7 +49,7 @@ def import_file(
     inputs: list[DocumentInput] = []
     if len(pieces) > 1:
         for i, piece in enumerate(pieces, 1):
-            inputs.append(DocumentInput(url=f"import:{path.name}#{i}", title=piece.title,
+            inputs.append(DocumentInput(url=f"import:{path.name}/{i}", title=piece.title,
                                         text=piece.text, meta={}, origin="import"))
     else:
         inputs.append(DocumentInput(url=f"import:{path.name}", title=title, text=text, meta=meta,
