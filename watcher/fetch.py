@@ -185,6 +185,8 @@ def is_text_content(content_type: str | None, content: bytes) -> bool:
     ct = (content_type or "").split(";")[0].strip().lower()
     if ct in BINARY_TYPES:
         return False
+    if content[:512].lstrip().startswith(_BINARY_MAGIC):
+        return False  # a PDF or archive mislabelled text/html is a file, whatever the header says
     if ct.startswith("text/") or ct in TEXT_TYPES or ct.endswith(("+xml", "+json")):
         return True
     if ct:
@@ -310,6 +312,15 @@ class _Inflater:
             out += self._obj.decompress(self._obj.unconsumed_tail, limit + 1 - len(out))
         return out
 
+    @property
+    def complete(self) -> bool:
+        """Whether the compressed stream reached its end marker (else the body was cut short)."""
+        return self._obj.eof
+
+
+class _BodyError(FetchError):
+    """The body could not be read into bytes (corrupt or cut-off compression, unknown coding)."""
+
 
 class Fetcher:
     """Polite HTTP client for the pipeline. Use ``async with Fetcher(settings) as f``; one per event loop."""
@@ -422,10 +433,10 @@ class Fetcher:
                 etag=answer.headers.get("etag"), last_modified=answer.headers.get("last-modified"),
                 attempts=tuple(attempts),
             )
-        raise FetchError(
-            f"{url} 重定向超过 {MAX_REDIRECTS} 次（可能是重定向循环）；请在浏览器中检查该网址，必要时更新 sources.yaml",
-            url=url,
-        )
+        msg = f"{url} 重定向超过 {MAX_REDIRECTS} 次（可能是重定向循环）；请在浏览器中检查该网址，必要时更新 sources.yaml"
+        # The fetch log must show why the URL failed, not only a run of successful-looking hops.
+        self._record(attempts, current, None, 0, self._clock(), 1, "redirect_loop", msg)
+        raise FetchError(msg, url=url)
 
     # -- one URL, with retries
     async def _get(
@@ -447,6 +458,12 @@ class Fetcher:
             except TooLargeError as exc:
                 self._record(attempts, url, None, s.max_bytes, timer.started, number, "too_large", str(exc))
                 raise
+            except _BodyError as exc:
+                self._record(attempts, url, None, 0, timer.started, number, "bad_body", str(exc))
+                if not exc.retryable or number > s.retries:
+                    raise
+                await self._sleep(self._backoff(number))
+                continue
             except (httpx.TransportError, TimeoutError) as exc:
                 msg, retry = _network_message(exc, host, s.timeout_seconds)
                 self._record(attempts, url, None, 0, timer.started, number, "network_error", msg)
@@ -507,20 +524,34 @@ class Fetcher:
         coding = headers.get("content-encoding", "identity").strip().lower()
         inflater = _Inflater(coding) if coding in ("gzip", "x-gzip", "deflate") else None
         if inflater is None and coding not in ("identity", ""):
-            raise FetchError(
+            raise _BodyError(
                 f"{url} 使用了不支持的内容压缩格式 {coding}；请向维护者报告该网站", url=url, retryable=False
             )
         chunks: list[bytes] = []
         size = 0
+        truncated = False
         async for raw in response.aiter_raw():
-            data = inflater.feed(raw, cap - size) if inflater else raw
+            try:
+                data = inflater.feed(raw, cap - size) if inflater else raw
+            except zlib.error as exc:
+                # A corrupt compressed body is a transfer fault, not content: retry, never store.
+                raise _BodyError(
+                    f"{url} 的压缩数据已损坏（{coding}: {exc}）；下一轮会自动重试", url=url, retryable=True
+                ) from exc
             size += len(data)
             if size > cap:
                 if ok:
                     raise _too_large(url, cap, None)
                 chunks.append(data[: len(data) - (size - cap)])
+                truncated = True
                 break
             chunks.append(data)
+        if ok and inflater is not None and not truncated and not inflater.complete:
+            # The server's Content-Length matched a cut-off gzip stream: the bytes we have are
+            # the first part of a page, and stored they would look like a changed document.
+            raise _BodyError(
+                f"{url} 的压缩数据不完整（传输被截断）；下一轮会自动重试", url=url, retryable=True
+            )
         return b"".join(chunks)
 
     @asynccontextmanager
