@@ -51,6 +51,10 @@ _SPACES = re.compile(r"[\s\u3000\xa0\u2002\u2003\u2009\u200a]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+#: Characters lxml's tree refuses (C0 controls other than tab/newline/CR, lone surrogates,
+#: U+FFFE/U+FFFF). A binary body served as text/html carries them; parsing would succeed but
+#: editing the tree later raises ValueError, so they are dropped up front.
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TOKENS_RE = re.compile(
     "|".join(re.escape(t) for t in sorted(FURNITURE_TOKENS, key=len, reverse=True)) + r"|\s+"
 )
@@ -59,7 +63,7 @@ _TOKENS_RE = re.compile(
 def parse_html(html: str) -> HtmlElement | None:
     """Parse a page leniently; ``None`` when there is nothing an HTML parser can build a tree of."""
     # lxml refuses str input that carries an encoding declaration.
-    html = _XML_DECL.sub("", html)
+    html = _XML_INCOMPATIBLE.sub("", _XML_DECL.sub("", html)).replace("\x0c", " ")
     if not html.strip():
         return None
     try:
