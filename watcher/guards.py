@@ -1,22 +1,29 @@
-"""Pages that answer 200 but carry no document: soft-404s, maintenance pages, login walls.
+"""Pages that answer 200 but carry no document: soft-404s, maintenance pages, login walls, and
+binary or undecodable bodies served as HTML.
 
 A government site under maintenance often serves 「网站维护中」 or 「页面不存在」 with HTTP 200.
 Stored as a version, such a page would overwrite the real document and, on the next cycle,
-make it look changed twice. ``error_page_reason`` recognises them so the pipeline records a
-failed fetch instead. Pure: text in, reason (Chinese) or None out.
+make it look changed twice. The same holds for a misconfigured server that sends a file, or
+garbage, labelled ``text/html``: decoded, it is a page of replacement characters. Pure:
+``error_page_reason(title, text)`` takes the extracted title and text and returns a reason
+(Chinese) or None, so the pipeline records a failed fetch instead of a version.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = ["error_page_reason"]
 
-#: Phrases that, on a short page, mean "there is no document here". Data, not code.
+# --------------------------------------------------------------------------- heuristics as data
+
+#: Phrases that, on a short page, mean "there is no document here".
 ERROR_PAGE_PHRASES: tuple[tuple[str, str], ...] = (
     ("网站维护中", "网站维护页面"),
     ("系统维护中", "网站维护页面"),
     ("系统升级中", "网站维护页面"),
+    ("网站升级中", "网站维护页面"),
     ("正在维护", "网站维护页面"),
     ("暂停访问", "网站维护页面"),
     ("页面不存在", "页面不存在（软 404）"),
@@ -25,6 +32,7 @@ ERROR_PAGE_PHRASES: tuple[tuple[str, str], ...] = (
     ("页面已删除", "页面不存在（软 404）"),
     ("文章不存在", "页面不存在（软 404）"),
     ("信息不存在", "页面不存在（软 404）"),
+    ("内容不存在", "页面不存在（软 404）"),
     ("404 Not Found", "页面不存在（软 404）"),
     ("访问的页面找不到", "页面不存在（软 404）"),
     ("请先登录", "需要登录的页面"),
@@ -32,12 +40,53 @@ ERROR_PAGE_PHRASES: tuple[tuple[str, str], ...] = (
 )
 #: A real document has more text than this; error pages are short.
 MAX_ERROR_PAGE_CHARS = 400
+#: Binary bytes decoded as text leave U+FFFD, C0 controls and unassigned/private code points.
+#: Real pages decoded with the right codec have next to none; allow a few for a stray bad byte.
+MAX_GARBAGE_SHARE = 0.02
+MIN_GARBAGE_CHARS = 8
+#: Decoded with a GB codec, random bytes become rare characters: real Chinese text (Simplified
+#: or Traditional) is almost entirely inside GB2312 or Big5.
+MIN_CJK_FOR_RARITY = 200
+MIN_COMMON_CJK_SHARE = 0.85
 _SPACE = re.compile(r"\s+")
+_GARBAGE_CATEGORIES = frozenset({"Cc", "Co", "Cs", "Cn"})
+_REASON_BINARY = "无法解码的二进制内容或乱码"
+
+
+def _is_garbage(ch: str) -> bool:
+    return ch == "\ufffd" or unicodedata.category(ch) in _GARBAGE_CATEGORIES
+
+
+def _common_cjk(ch: str) -> bool:
+    for codec in ("gb2312", "big5"):
+        try:
+            ch.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        return True
+    return False
+
+
+def _looks_binary(body: str) -> bool:
+    """Whether ``body`` (whitespace removed) is decoded binary rather than text."""
+    if not body:
+        return False
+    garbage = sum(1 for ch in body if _is_garbage(ch))
+    if garbage >= MIN_GARBAGE_CHARS and garbage > MAX_GARBAGE_SHARE * len(body):
+        return True
+    cjk = [ch for ch in body if "\u3400" <= ch <= "\u9fff"]
+    if len(cjk) < MIN_CJK_FOR_RARITY:
+        return False
+    # Sample: a long document need not be checked character by character.
+    sample = cjk[:: max(1, len(cjk) // 2000)]
+    return sum(1 for ch in sample if _common_cjk(ch)) < MIN_COMMON_CJK_SHARE * len(sample)
 
 
 def error_page_reason(title: str, text: str) -> str | None:
     """Why this extracted page is not a document, or None when it looks like one."""
     body = _SPACE.sub("", text)
+    if _looks_binary(body):
+        return _REASON_BINARY
     if len(body) > MAX_ERROR_PAGE_CHARS:
         return None
     haystack = _SPACE.sub("", title) + body
