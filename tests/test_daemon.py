@@ -166,3 +166,22 @@ def test_reload_adds_and_removes_sources_without_losing_state(tmp_path: Path) ->
     current["text"] = "sources: [oops"
     daemon.reload()  # a broken file is refused; the running configuration stays
     assert daemon.config.sources[0].id == "hc-new"
+
+
+def test_run_demo_serves_the_bundled_sites_in_process(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    env = {**os.environ, "WATCHER_STORE": str(db)}
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "run", "--demo"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(lambda: _count(db, "SELECT COUNT(*) AS n FROM documents") >= 20, 90, "the demo documents")
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with Store.open(db) as store:
+        assert store.integrity_ok()
+        assert {r.id for r in store.sources()} >= {"gov-cn", "moe", "cq-gov", "cq-jw", "eol"}
