@@ -350,6 +350,9 @@ def digest_context(
                     RELATED_TITLE_SIMILARITY and not any(r.title == other.title for r in attached[d.id]):
                 attached[d.id].append(Related(other.title, other.url, "相关文件"))
 
+    # A parent can be linked twice (cited in the text and configured as a pair): list it once.
+    for d_id, items in attached.items():
+        attached[d_id] = list({r.title: r for r in reversed(items)}.values())[::-1]
     entries = []
     for n, d in enumerate(leads, 1):
         title, text = texts[d.id]
