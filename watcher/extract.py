@@ -12,9 +12,8 @@ yields an Article with empty text and ``method`` starting with ``empty``, never 
 from __future__ import annotations
 
 import copy
-import importlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import cast
 
 import lxml.html
@@ -46,53 +45,20 @@ from watcher.extract_rules import (
     TEMPLATES,
     Template,
 )
+from watcher.fetch import decode_html
 from watcher.models import META_KEYS, Article, Attachment
 
 __all__ = ["extract"]
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-_GB_FAMILY = frozenset({"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "gb18030"})
 _MIN_BODY_CHARS = 20
 
 
 # --------------------------------------------------------------------------- decoding
 
 
-def _local_decode(content: bytes) -> str:
-    """BOM, then <meta charset>, then UTF-8, then detection; the GB family as gb18030."""
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if content.startswith(bom):
-            return content[len(bom):].decode(codec, errors="replace")
-    m = _META_CHARSET.search(content[:4096])
-    if m:
-        codec = m.group(1).decode("ascii").lower()
-        codec = "gb18030" if codec in _GB_FAMILY else codec
-        try:
-            return content.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(content[:200_000]).best()
-    codec = (best.encoding if best else "gb18030").lower().replace("_", "-")
-    codec = "gb18030" if codec in _GB_FAMILY or codec.startswith("gb") else codec
-    return content.decode(codec, errors="replace")
-
-
 def _decode(content: bytes) -> str:
-    """Use fetch's ``decode_html`` when that module provides it, else the local rules."""
-    try:
-        fetch = importlib.import_module("watcher.fetch")
-    except ImportError:
-        return _local_decode(content)
-    decoder = getattr(fetch, "decode_html", None)
-    if decoder is None:
-        return _local_decode(content)
-    text, _codec = cast(Callable[[bytes, str | None], tuple[str, str]], decoder)(content, None)
+    """Bytes of a page with no HTTP header: the fetcher's rules (meta charset, then detection)."""
+    text, _codec = decode_html(content, None)
     return text
 
 

@@ -18,6 +18,8 @@ from watcher.store import Store
 
 __all__ = ["import_file", "read_document_text"]
 
+TITLE_MAX = 60
+
 
 def read_document_text(path: Path) -> tuple[str, str, dict[str, str]]:
     """(title, text, meta) of a local file; HTML goes through extraction to keep its metadata."""
@@ -30,8 +32,9 @@ def read_document_text(path: Path) -> tuple[str, str, dict[str, str]]:
     result = attachments.text_from_file(path)
     if not result.supported:
         raise ExtractError(result.reason or f"不支持的文件类型: {path.name}")
-    first = next((line.strip() for line in result.text.splitlines() if line.strip()), path.stem)
-    return first[:80], result.text, {}
+    # A text file's first line is its title when it is title-sized, else the file name says more.
+    first = next((line.strip() for line in result.text.splitlines() if line.strip()), "")
+    return (first if 0 < len(first) <= TITLE_MAX else path.stem), result.text, {}
 
 
 def import_file(

@@ -16,7 +16,7 @@ import click
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.compare import compare, comparison_to_json
 from watcher.diff import diff_versions
-from watcher.errors import CompareError, ExtractError
+from watcher.errors import CompareError
 from watcher.models import Section
 from watcher.report import (
     comparison_html,
@@ -25,43 +25,14 @@ from watcher.report import (
     version_diff_markdown,
 )
 
-_TEXT_EXT = {".txt", ".md"}
-_HTML_EXT = {".html", ".htm", ".shtml"}
-_BINARY_EXT = {".pdf", ".docx"}
-
-
-def _decode(data: bytes) -> str:
-    for codec in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
-
-
-def _file_text(path: Path) -> tuple[str, str]:
-    ext = path.suffix.lower()
-    if ext in _TEXT_EXT:
-        return path.stem, _decode(path.read_bytes())
-    if ext in _HTML_EXT:
-        from watcher.extract import extract  # type: ignore[import-not-found,attr-defined,unused-ignore]
-
-        article = extract(_decode(path.read_bytes()))
-        return article.title or path.stem, article.text
-    if ext in _BINARY_EXT:
-        try:
-            from watcher.attachments import text_from_file  # type: ignore[import-not-found,attr-defined,unused-ignore]
-        except ImportError as exc:
-            raise ExtractError(f"本版本暂不支持读取 {ext} 文件；请先转换为 .txt 再比较：{path}") from exc
-        return path.stem, str(text_from_file(path).text)
-    raise ExtractError(f"不支持的文件类型 {ext or '(无扩展名)'}：{path}。支持 .txt、.html、.pdf、.docx 或数据库中的文档编号。")
-
 
 def load_document(app: AppContext, arg: str) -> tuple[str, Section]:
     """(title, section tree) of a file path or a store document id."""
     path = Path(arg)
     if path.is_file():
-        title, text = _file_text(path)
+        from watcher.importer import read_document_text
+
+        title, text, _meta = read_document_text(path)
     elif arg.isdigit():
         with app.open_store() as store:
             title, text = store.latest_version_text(int(arg))

@@ -16,43 +16,17 @@ from pathlib import Path
 import click
 
 from watcher.cli._app import AppContext, main, pass_app
-from watcher.errors import ExtractError
 from watcher.models import LEVELS, Direction
 
-_TEXT_EXT = {".txt", ".md"}
-_HTML_EXT = {".html", ".htm", ".shtml"}
-_BINARY_EXT = {".pdf", ".docx", ".ofd"}
 DEFAULT_DAYS = 7
-
-
-def _decode(data: bytes) -> str:
-    for codec in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
 
 
 def read_file(path: Path) -> tuple[str, str]:
     """(title, text) of a .txt/.html/.pdf/.docx file."""
-    ext = path.suffix.lower()
-    if ext in _TEXT_EXT:
-        text = _decode(path.read_bytes())
-        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-        return (first if 0 < len(first) <= 60 else path.stem), text
-    if ext in _HTML_EXT:
-        from watcher.extract import extract
+    from watcher.importer import read_document_text
 
-        article = extract(path.read_bytes())
-        return article.title or path.stem, article.text
-    if ext in _BINARY_EXT:
-        from watcher.attachments import text_from_file
-
-        return path.stem, str(text_from_file(path).text)
-    raise ExtractError(
-        f"不支持的文件类型 {ext or '(无扩展名)'}：{path}。请使用 .txt、.html、.pdf 或 .docx 文件。"
-    )
+    title, text, _meta = read_document_text(path)
+    return title, text
 
 
 def _normalized(text: str) -> str:
