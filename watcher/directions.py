@@ -13,6 +13,8 @@ configured watchlist against a text so the pipeline can alert at once.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import re
@@ -199,27 +201,36 @@ def _collect(items: Sequence[DirectionInput]) -> tuple[list[_Cand], int]:
     vocab = T.load_vocabulary()
     kept = {t: c for t, c in found.items() if _keep(c, found, vocab)}
     heads = sorted(T.HEAD_NOUNS, key=lambda h: (-len(h), h))
+    lookahead = max((len(h) for h in heads), default=0)
     out: dict[str, _Cand] = {}
+    # One C-level scan per term over all sentences joined (NUL never occurs in text), positions
+    # mapped back to sentences: the per-sentence Python loop was quadratic in practice.
+    joined = "\x00".join(copies)
+    unit_index = {(u.item, u.order): i for i, u in enumerate(units)}
+    offsets = list(itertools.accumulate((len(c) + 1 for c in copies), initial=0))
     for text in sorted(kept):
         base = kept[text]
         c = out.setdefault(text, _Cand(text, base.kind))
         # canonical forms may not occur literally (促进就业 → 就业促进): keep pass-1 sentences too
         on_words = {(o.item, o.order) for o in base.occs}
-        for u, copy in zip(units, copies, strict=True):
-            pos = copy.find(text)
-            if pos < 0:
-                if (u.item, u.order) in on_words:
-                    c.occs.append(u)
-                continue
-            c.occs.append(u)
-            while pos >= 0:
-                rest = copy[pos + len(text):]
-                head = next((h for h in heads if rest.startswith(h)), None)
-                if head and not text.endswith(head):
-                    ext = out.setdefault(text + head, _Cand(text + head, "extension"))
-                    if not ext.occs or ext.occs[-1] != u:
-                        ext.occs.append(u)
-                pos = copy.find(text, pos + 1)
+        literal: set[int] = set()
+        pos = joined.find(text)
+        while pos >= 0:
+            i = bisect.bisect_right(offsets, pos) - 1
+            u = units[i]
+            if i not in literal:
+                literal.add(i)
+                c.occs.append(u)
+            end = pos + len(text)
+            rest = joined[end:min(offsets[i + 1] - 1, end + lookahead)]
+            head = next((h for h in heads if rest.startswith(h)), None)
+            if head and not text.endswith(head):
+                ext = out.setdefault(text + head, _Cand(text + head, "extension"))
+                if not ext.occs or ext.occs[-1] != u:
+                    ext.occs.append(u)
+            pos = joined.find(text, pos + 1)
+        c.occs.extend(units[i] for i in sorted(unit_index[k] for k in on_words)
+                      if i not in literal)
     chars = sum(len(c) for c in copies)
     _drop_fragments(out)
     for c in out.values():
@@ -236,15 +247,20 @@ def _drop_fragments(cands: dict[str, _Cand]) -> None:
     """Drop a non-vocabulary phrase whose sentences nearly all also hold one longer candidate
     containing it (教育国际 inside 教育国际合作): the longer one is the real term (C-value idea)."""
     where = {t: {(o.item, o.order) for o in c.occs} for t, c in cands.items()}
-    by_len = sorted(cands, key=lambda t: (-len(t), t))
+    # Index every candidate under each of its substrings, so a phrase meets only the longer
+    # candidates that contain it (not every candidate: that was quadratic).
+    containing: dict[str, list[str]] = {}
+    for longer in cands:
+        for i in range(len(longer)):
+            for j in range(i + 1, len(longer) + 1):
+                if j - i < len(longer):
+                    containing.setdefault(longer[i:j], []).append(longer)
     for t in sorted(cands, key=lambda t: (len(t), t)):
         # vocabulary terms stand on their own; 「term + 机制」 forms are kept for the wording
         if cands[t].kind == "vocab" or not where[t] or t.endswith(tuple(T.PHRASE_HEADS)):
             continue
-        for longer in by_len:
-            if len(longer) <= len(t):
-                break
-            if longer in cands and t in longer and (
+        for longer in sorted(set(containing.get(t, ())), key=lambda x: (-len(x), x)):
+            if longer in cands and (
                 len(where[t] & where[longer]) >= FRAGMENT_SHARE * len(where[t])
             ):
                 del cands[t]
