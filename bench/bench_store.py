@@ -17,7 +17,7 @@ outline JSON, metadata, FTS5 trigram index), then it measures:
 
     python bench/bench_store.py [--short] [--documents N] [--versions V]
 
-Full mode: 1,000 documents × 3 versions; ``--short``: 60 × 3 (a few seconds).
+Full mode: 1,000 documents × 3 versions; ``--short``: 30 × 2 (a few seconds).
 """
 
 from __future__ import annotations
@@ -250,18 +250,19 @@ def search_table(path: Path, repeat: int) -> list[tuple[str, int, float, float, 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--short", action="store_true", help="60 documents × 3 versions")
-    ap.add_argument("--documents", type=int, help="documents (default 1000; --short 60)")
-    ap.add_argument("--versions", type=int, default=3, help="versions per document (default 3)")
+    ap.add_argument("--short", action="store_true", help="30 documents × 2 versions")
+    ap.add_argument("--documents", type=int, help="documents (default 1000; --short 30)")
+    ap.add_argument("--versions", type=int, help="versions per document (default 3; --short 2)")
     args = ap.parse_args()
-    n_docs = args.documents or (60 if args.short else 1000)
-    docs = list(corpus(n_docs, args.versions))
-    n = n_docs * args.versions
+    n_docs = args.documents or (30 if args.short else 1000)
+    n_versions = args.versions or (2 if args.short else 3)
+    docs = list(corpus(n_docs, n_versions))
+    n = n_docs * n_versions
     text_bytes = sum(len(v.text.encode("utf-8")) for d in docs for v in d)
     html_bytes = sum(len(v.html) for d in docs for v in d)
     zipped = sum(len(zlib.compress(v.html, 6)) for d in docs for v in d)
     text_zipped = sum(len(zlib.compress(v.text.encode("utf-8"), 6)) for d in docs for v in d)
-    print(f"{n_docs:,} documents × {args.versions} versions = {n:,} versions; text "
+    print(f"{n_docs:,} documents × {n_versions} versions = {n:,} versions; text "
           f"{text_bytes / n / 1024:.1f} KB/version (zlib: {text_zipped / n / 1024:.1f} KB), raw HTML {html_bytes / n / 1024:.1f} KB/version "
           f"(zlib level 6: {zipped / n / 1024:.1f} KB)")
     print()
