@@ -343,6 +343,7 @@ class Fetcher:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._gates: dict[str, _HostGate] = {}
+        self._resolved_private: dict[str, bool] = {}
 
     async def __aenter__(self) -> Fetcher:
         self._ensure_client()
@@ -391,10 +392,22 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        allowed = {_host_of(url), *(h.rstrip(".").lower() for h in source.hosts)} if source else None
+        allowed = {h.rstrip(".").lower() for h in source.hosts} if source else None
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            _check_target(current, source)
+            try:
+                _check_target(current, source)
+                await self._check_resolved(current, source)
+                if _hop == 0 and allowed is not None and _host_of(url) not in allowed:
+                    # A list page may link anywhere; a source fetches only from its own hosts.
+                    raise OffsiteError(
+                        f"{url} 不在该来源允许的主机范围内（{'、'.join(sorted(allowed))}），已拒绝。"
+                        f"如确属同一网站，请把该主机加入 sources.yaml 中该来源的 allowed_hosts",
+                        url=url,
+                    )
+            except FetchError as exc:  # refused before any request: still a line in the fetch log
+                self._record(attempts, current, None, 0, self._clock(), 1, "offsite", str(exc))
+                raise
             answer, started, number = await self._get(current, headers, attempts)
             status = answer.status
             if status in REDIRECT_STATUSES and answer.headers.get("location"):
@@ -437,6 +450,31 @@ class Fetcher:
         # The fetch log must show why the URL failed, not only a run of successful-looking hops.
         self._record(attempts, current, None, 0, self._clock(), 1, "redirect_loop", msg)
         raise FetchError(msg, url=url)
+
+    async def _check_resolved(self, url: str, source: Source | None) -> None:
+        """Refuse a host NAME that resolves to a private or loopback address (``vm`` → 127.0.0.1)
+        unless the source allows private addresses; literal addresses were checked already.
+
+        Skipped with an injected transport (no real network). A name that does not resolve is
+        left to the connection attempt, which reports it as a DNS failure.
+        """
+        host = _host_of(url)
+        if (source is not None and source.allow_private) or self._transport is not None or _literal_ip(host):
+            return
+        private = self._resolved_private.get(host)
+        if private is None:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            except OSError:
+                return
+            private = any(_private_host(str(info[4][0]).split("%", 1)[0]) for info in infos)
+            self._resolved_private[host] = private
+        if private:
+            raise OffsiteError(
+                f"拒绝访问 {host}（{url}）：该域名解析到内网或本机地址。如果这是你自己的测试站点，"
+                f"请在 sources.yaml 中给该来源设置 allow_private: true",
+                url=url,
+            )
 
     # -- one URL, with retries
     async def _get(
