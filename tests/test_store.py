@@ -115,3 +115,16 @@ def test_a_copy_on_another_site_is_an_alias_not_a_rival_version(tmp_path: Path) 
         assert len(store.versions(first.document_id)) == 1
         assert store.known_url("https://www.gov.cn/b.htm")
         assert store.aliases(first.document_id) == ["https://www.gov.cn/b.htm"]
+
+
+def test_raw_bytes_are_kept_only_with_a_new_version(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "w.db") as store:
+        kw = dict(url="https://jw.cq.gov.cn/a.html", identity_key="k", title="通知", text_hash="h")
+        store.save_version(text="正文", raw=b"<html>visits 1</html>", content_type="text/html", **kw)
+        for n in range(2, 6):  # a page whose counter changes: same text, new bytes every fetch
+            store.save_version(text="正文", raw=f"<html>visits {n}</html>".encode(), **kw)
+        assert store.query("SELECT COUNT(*) AS n FROM blobs")[0]["n"] == 1
+        changed = store.save_version(url=kw["url"], identity_key="k", title="通知", text="新正文",
+                                     text_hash="h2", raw=b"<html>new</html>")
+        version = store.version(changed.version_id)
+        assert version is not None and store.get_blob(version.blob_hash or "") == b"<html>new</html>"

@@ -369,13 +369,12 @@ def ingest_document(
     level = source.level if source else None
     alerts: list[Alert] = []
     with store.transaction():
-        blob = store.put_blob(doc.raw, doc.content_type) if doc.raw else None
         result = store.save_version(
             url=identity.canonical_url(doc.url), identity_key=key, title=title, text=text,
             text_hash=text_fingerprint(text), meta=doc.meta, source_id=source.id if source else None,
             level=level, kind=kind, origin=doc.origin,
             structure_json=json.dumps(structure.to_outline_json(tree), ensure_ascii=False),
-            attachments=[asdict(a) for a in doc.attachments], blob_hash=blob, etag=doc.etag,
+            attachments=[asdict(a) for a in doc.attachments], raw=doc.raw or None, content_type=doc.content_type, etag=doc.etag,
             last_modified=doc.last_modified, encoding=doc.encoding,
         )
         if result.status == "unchanged":

@@ -222,8 +222,13 @@ class DocumentsMixin(StoreBase):
         etag: str | None = None,
         last_modified: str | None = None,
         encoding: str | None = None,
+        raw: bytes | None = None,
+        content_type: str | None = None,
     ) -> VersionResult:
         """Store a fetched document; a new version only when ``text_hash`` changed.
+
+        ``raw`` (the fetched bytes) is kept only with a new document or version: an unchanged
+        fetch of a page with a visit counter must not leave an unreferenced blob behind.
 
         Call inside ``transaction()`` together with whatever the result causes (change,
         links, alerts) so that all of it lands or none of it does.
@@ -252,6 +257,7 @@ class DocumentsMixin(StoreBase):
                     )
                     return VersionResult("unchanged", twin.id, twin.current_version_id, None)
             if doc is None:
+                blob_hash = self.put_blob(raw, content_type) if raw else blob_hash
                 document_id = self._insert_document(
                     url, identity_key, title, meta, source_id, level, kind, origin, now
                 )
@@ -279,6 +285,7 @@ class DocumentsMixin(StoreBase):
                 ).fetchone()
                 is not None
             )
+            blob_hash = self.put_blob(raw, content_type) if raw else blob_hash
             seq_row = self.conn.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM versions WHERE document_id = ?", (doc.id,)
             ).fetchone()
