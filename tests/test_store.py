@@ -128,3 +128,11 @@ def test_raw_bytes_are_kept_only_with_a_new_version(tmp_path: Path) -> None:
                                      text_hash="h2", raw=b"<html>new</html>")
         version = store.version(changed.version_id)
         assert version is not None and store.get_blob(version.blob_hash or "") == b"<html>new</html>"
+
+
+def test_housekeeping_vacuum_keeps_search_working(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "w.db") as store:
+        for n in range(5):
+            _save(store, f"第{n}版：深化产教融合。", f"h{n}")
+        store.vacuum()
+        assert len(store.search("产教融合")) == 1 and store.integrity_ok()
