@@ -279,3 +279,18 @@ def test_cli_notify_test(tmp_path: Path) -> None:
                                    f"wecom://secretkey99?endpoint={rx.url('/w')}"])
     assert bad.exit_code == 1
     assert "40001" in bad.output and "secretkey99" not in bad.output
+
+
+def test_a_second_delivery_worker_is_refused_not_interleaved(tmp_path: Path) -> None:
+    """Two workers at once (the daemon's job and a manual `watcher deliver`) would both send the
+    same pending alert; the second is refused while the first holds the store's delivery lock."""
+    from watcher.config import NotifySettings
+    from watcher.errors import StoreError
+    from watcher.locks import store_lock
+    from watcher.outbox import deliver_pending
+    from watcher.store import Store
+
+    with Store.open(tmp_path / "w.db") as store:
+        with store_lock(store.path, "deliver", "busy"), pytest.raises(StoreError, match="另一个投递进程"):
+            deliver_pending(store, {}, NotifySettings())
+        assert deliver_pending(store, {}, NotifySettings()).sent == 0  # free again afterwards

@@ -22,10 +22,12 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from watcher.config import Config, NotifySettings
 from watcher.errors import NotifyError
+from watcher.locks import store_lock
 from watcher.models import Alert
 from watcher.notify import DEFAULT_TIMEOUT, Channel, Message, parse_channel, redact
 from watcher.store.outbox import channel_key
@@ -147,6 +149,18 @@ def deliver_pending(
     rng: random.Random | None = None,
 ) -> DeliveryReport:
     """Send every due delivery once; ``retry_now`` also sends those waiting out a backoff."""
+    path = getattr(store, "path", None)
+    if path is None:
+        return _deliver_locked(store, channels, settings, retry_now=retry_now, now=now, rng=rng)
+    with store_lock(Path(path), "deliver",
+                    "另一个投递进程正在发送告警（守护进程或另一个 watcher deliver）。它会发送这些告警；无需重复运行。"):
+        return _deliver_locked(store, channels, settings, retry_now=retry_now, now=now, rng=rng)
+
+
+def _deliver_locked(
+    store: _OutboxStore, channels: Mapping[str, Channel], settings: NotifySettings, *,
+    retry_now: bool, now: datetime | None, rng: random.Random | None,
+) -> DeliveryReport:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     rand = rng or random.Random()
     report = DeliveryReport()

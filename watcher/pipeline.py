@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import fcntl
 import json
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +33,7 @@ from watcher.diff import diff_versions, text_fingerprint
 from watcher.directions import directions_for_period, topic_hits
 from watcher.errors import ExtractError, FetchError, StoreError, WatcherError
 from watcher.fetch import Fetcher
+from watcher.locks import store_lock
 from watcher.models import (
     Alert,
     Article,
@@ -101,22 +100,10 @@ class DocumentInput:
     origin: str = "fetch"
 
 
-@contextmanager
-def cycle_lock(store_path: Path) -> Iterator[None]:
+def cycle_lock(store_path: Path) -> AbstractContextManager[None]:
     """One cycle per store at a time: a second ``watcher check`` is refused, not interleaved."""
-    lock_path = Path(str(store_path) + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(
-                f"另一个 watcher 进程正在对 {store_path} 运行抓取。请等它结束后再试。"
-            ) from None
-        yield
-    finally:
-        os.close(fd)
+    return store_lock(store_path, "cycle",
+                      f"另一个 watcher 进程正在对 {store_path} 运行抓取。请等它结束后再试。")
 
 
 class Pipeline:
@@ -470,8 +457,8 @@ def _link_and_compare(
     """Record lineage links for a stored document and compare it with any parent we hold."""
     if not _is_policy(title, level):
         return []
-    candidates = [(d.id, d.title) for d in store.documents(limit=100000)
-                  if d.id != result.document_id and _is_policy(d.title, d.level)]
+    candidates = [(doc_id, t) for doc_id, t, lv in store.document_titles()
+                  if doc_id != result.document_id and _is_policy(t, lv)]
     found: list[tuple[int | None, lineage.LineageLink]] = []
     text = store.latest_version_text(result.document_id)[1]
     for link in lineage.find_citations(text):

@@ -26,7 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config import Config, Source
-from watcher.errors import WatcherError
+from watcher.errors import StoreError, WatcherError
 from watcher.pipeline import Pipeline
 from watcher.store import Store
 
@@ -222,8 +222,12 @@ class Daemon:
         channels = channels_from_config(self.config)
         if not channels:
             return
-        with Store.open(self.store_path) as store:
-            report = deliver_pending(store, channels, self.config.settings.notify)
+        try:
+            with Store.open(self.store_path) as store:
+                report = deliver_pending(store, channels, self.config.settings.notify)
+        except StoreError as exc:  # a `watcher deliver` is running: it sends them
+            log.info("deliveries skipped", extra={"reason": str(exc)})
+            return
         log.info("deliveries", extra={"report": str(report)})
 
     def _digest(self, week: str | None = None) -> None:

@@ -194,6 +194,11 @@ class DocumentsMixin(StoreBase):
         ).fetchall()
         return [str(r[0]) for r in rows]
 
+    def document_titles(self) -> list[tuple[int, str, str | None]]:
+        """(id, title, level) of every document: the lineage candidates, without whole rows."""
+        rows = self.conn.execute("SELECT id, title, level FROM documents ORDER BY id").fetchall()
+        return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the current version at ``url``, for conditional requests."""
         row = self.conn.execute(

@@ -1,0 +1,34 @@
+"""Advisory per-store process locks (``fcntl.flock``): one cycle and one delivery run at a time.
+
+The kernel drops a lock when its process dies, even by ``kill -9``, so a crashed run never
+blocks the next one; a second live process is refused at once instead of interleaving with the
+first (two delivery workers would otherwise both send the same pending alert).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from watcher.errors import StoreError
+
+__all__ = ["store_lock"]
+
+
+@contextmanager
+def store_lock(store_path: Path, purpose: str, busy_message: str) -> Iterator[None]:
+    """Hold ``<store>.<purpose>.lock`` for the block; StoreError(busy_message) when taken."""
+    lock_path = Path(f"{store_path}.{purpose}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(busy_message) from None
+        yield
+    finally:
+        os.close(fd)
