@@ -90,3 +90,17 @@ def test_second_check_on_the_same_store_is_refused(tmp_path: Path) -> None:
     with cycle_lock(tmp_path / "w.db"), pytest.raises(StoreError, match="另一个"), \
             cycle_lock(tmp_path / "w.db"):
         pass
+
+
+def test_one_health_alert_per_failure_streak(tmp_path: Path) -> None:
+    from watcher.config import FetchSettings, Settings
+
+    dead = Source(id="dead", name="不可达网站", level="district", allow_private=True,
+                  lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),))
+    quick = FetchSettings(retries=0, timeout_seconds=1, min_delay_seconds=0)
+    with Store.open(tmp_path / "w.db") as store:
+        for threshold in (5, 5, 2, 2, 2):  # lowered by a reload after the 2nd failed run
+            config = Config(settings=Settings(fetch=quick, health_failures=threshold), sources=(dead,))
+            asyncio.run(Pipeline(config, store).run_cycle())
+        health = [a for a in store.alerts() if a["kind"] == "source_health"]
+    assert len(health) == 1 and "不可达网站" in health[0]["title"]

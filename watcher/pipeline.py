@@ -326,9 +326,13 @@ class Pipeline:
                 alert = alert_rules.alert_source_recovered(source.id, source.name, episode=self.store.now())
                 if raise_alert(self.store, self.config, alert):
                     outcome.alerts += 1
-        elif failures == self.config.settings.health_failures:
+        elif failures >= self.config.settings.health_failures:
+            # One alert per failure streak: the streak is named by the last success before it,
+            # so a threshold lowered by a reload still alerts, and later failed runs do not repeat.
+            row = self.store.source_row(source.id)
+            episode = (row.last_ok_at if row else None) or "never"
             alert = alert_rules.alert_source_health(
-                source.id, source.name, failures, outcome.error or "", episode=self.store.now()
+                source.id, source.name, failures, outcome.error or "", episode=episode
             )
             if raise_alert(self.store, self.config, alert):
                 outcome.alerts += 1
