@@ -19,6 +19,7 @@ from typing import cast
 import lxml.html
 
 from watcher.config import DetailRules
+from watcher.decode import decode_html
 from watcher.errors import ExtractError
 from watcher.extract_dom import (
     HtmlElement,
@@ -45,7 +46,6 @@ from watcher.extract_rules import (
     TEMPLATES,
     Template,
 )
-from watcher.fetch import decode_html
 from watcher.models import META_KEYS, Article, Attachment
 
 __all__ = ["extract"]
