@@ -233,14 +233,20 @@ def daemon_kill_loop(tmp: Path, *, kills: int, docs: int, seed: int = 0,
             stats.sending_at_kill += counts["sending"]
             stats.kills_while_sending += counts["sending"] > 0
         # A final clean delivery run sends whatever is left.
-        done = subprocess.run([sys.executable, "-m", "watcher", "deliver", "--retry-now"], env=env,
-                              capture_output=True, text=True, timeout=120, cwd=str(REPO))
-        assert done.returncode == 0, done.stdout + done.stderr
-        stats.final = check_store(db, channels=len(paths))
-        check_all_delivered(db, rx, paths)
-        stats.duplicates = duplicates(rx)
+        _final_delivery(db, env, rx, paths, stats, timeout=120)
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _final_delivery(db: Path, env: dict[str, str], rx: Receiver, paths: list[str],
+                    stats: KillStats, *, timeout: float) -> None:
+    """After the kills, one clean `watcher deliver` must leave every delivery sent."""
+    done = subprocess.run([sys.executable, "-m", "watcher", "deliver", "--retry-now"], env=env,
+                          capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
+    assert done.returncode == 0, done.stdout + done.stderr
+    stats.final = check_store(db, channels=len(paths))
+    check_all_delivered(db, rx, paths)
+    stats.duplicates = duplicates(rx)
 
 
 def _seed_alerts(db: Path, alerts: int, channel_urls: list[str], start: int = 0) -> None:
@@ -282,12 +288,7 @@ def deliver_kill_loop(tmp: Path, *, kills: int, alerts: int, seed: int = 0,
             counts = check_store(db, channels=len(paths))
             stats.sending_at_kill += counts["sending"]
             stats.kills_while_sending += counts["sending"] > 0
-        done = subprocess.run([sys.executable, "-m", "watcher", "deliver", "--retry-now"], env=env,
-                              capture_output=True, text=True, timeout=300, cwd=str(REPO))
-        assert done.returncode == 0, done.stdout + done.stderr
-        stats.final = check_store(db, channels=len(paths))
-        check_all_delivered(db, rx, paths)
-        stats.duplicates = duplicates(rx)
+        _final_delivery(db, env, rx, paths, stats, timeout=300)
     stats.seconds = time.monotonic() - started
     return stats
 

@@ -65,6 +65,20 @@ def _count(db: Path, sql: str) -> int:
         return int(store.query(sql)[0]["n"])
 
 
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> str:
+    """Signal the daemon, wait for it, require a clean exit; returns its stderr (the log)."""
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err[-2000:]
+    return err
+
+
+def _reap(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
 def _watcher(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "watcher", *args], capture_output=True, text=True,
                           env=env, timeout=60)
@@ -92,15 +106,11 @@ def test_daemon_runs_cycles_sees_a_change_and_stops_on_sigterm(tmp_path: Path) -
                   20, "the new-version alert")
             assert _watcher("health", env=env).returncode == 0
             started = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            _out, err = proc.communicate(timeout=15)
+            err = _stop(proc, signal.SIGTERM)
             assert time.monotonic() - started < 10
-            assert proc.returncode == 0, err[-2000:]
             assert '"message": "stopped"' in err
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            _reap(proc)
     with Store.open(db) as store:
         assert store.integrity_ok()
         store.set_meta("heartbeat", (datetime.now(UTC) - timedelta(minutes=5)).isoformat())
@@ -175,13 +185,9 @@ def test_run_demo_serves_the_bundled_sites_in_process(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait(lambda: _count(db, "SELECT COUNT(*) AS n FROM documents") >= 20, 90, "the demo documents")
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=15)
-        assert proc.returncode == 0, err[-2000:]
+        _stop(proc, signal.SIGINT)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _reap(proc)
     with Store.open(db) as store:
         assert store.integrity_ok()
         assert {r.id for r in store.sources()} >= {"gov-cn", "moe", "cq-gov", "cq-jw", "eol"}
