@@ -60,6 +60,11 @@ SAME_MIN = 0.8
 SENTENCE_MIN = 0.3
 #: A chapter's own introductory text becomes a unit of its own only when it is this long.
 INTRO_MIN_CHARS = 80
+#: Pairing is quadratic. A national plan has ~50 comparison units and its sections a few dozen
+#: sentences; past these bounds the input is not a plan (or is many plans glued together, which
+#: should be split first), and a clear refusal beats minutes of work.
+MAX_UNIT_PAIRS = 1_000_000
+MAX_SENTENCE_PAIRS = 250_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,10 @@ def _sentence_diff(old_texts: Sequence[str], new_text: str) -> tuple[InlineOp, .
         return ()
     if not old_sents:
         return (InlineOp("insert", "".join(new_sents)),)
+    if len(new_sents) * len(old_sents) > MAX_SENTENCE_PAIRS:
+        # Too many sentences to pair (not a plan's section): keep the section's classification
+        # and show its text without an inline diff rather than running for minutes.
+        return (InlineOp("equal", "".join(new_sents)),)
     vecs = tfidf_vectors(new_sents + old_sents)
     matrix = similarity_matrix(vecs[: len(new_sents)], vecs[len(new_sents) :])
     ops: list[InlineOp] = []
@@ -141,6 +150,11 @@ def compare(old: Section, new: Section, *, old_title: str = "", new_title: str =
         old_units = [_Unit("", old.heading, old.full_text)]
     if not new_units:
         new_units = [_Unit("", new.heading, new.full_text)]
+    if len(old_units) * len(new_units) > MAX_UNIT_PAIRS:
+        raise CompareError(
+            f"两个文件的章节太多（{len(old_units)} × {len(new_units)}），无法逐节对照。"
+            "如果这是多份文件的汇编，请先用 watcher import 拆分后再比较。"
+        )
 
     matrix = _score_matrix(old_units, new_units)
 
