@@ -36,7 +36,6 @@ from watcher.fetch import Fetcher
 from watcher.locks import store_lock
 from watcher.models import (
     Alert,
-    Article,
     Attachment,
     Direction,
     FetchAttempt,
@@ -535,8 +534,3 @@ def _attachment_title(name: str, text: str) -> str:
         if clean.startswith(prefix):
             clean = clean[len(prefix):].lstrip("0123456789：:. 、")
     return clean.rsplit(".", 1)[0] if clean else (text.strip().splitlines() or ["附件"])[0][:60]
-
-
-def article_to_input(article: Article, url: str, raw: bytes = b"", origin: str = "import") -> DocumentInput:
-    return DocumentInput(url=url, title=article.title, text=article.text, meta=dict(article.meta),
-                         attachments=article.attachments, raw=raw, origin=origin)
