@@ -196,15 +196,23 @@ def _redecode(text: str, codecs: tuple[str, ...] = ("utf-8", "gb18030")) -> str 
     return None
 
 
+#: A line re-decoded as a whole must give at least this many CJK characters: two latin-1
+#: letters (「ès」) are as likely French as one garbled GBK character.
+MIN_MOJIBAKE_CJK = 2
+
+
 def _repair_mojibake(text: str) -> tuple[str, bool]:
     if not _SUSPECT.search(text):
         return text, False
     repaired = False
     out: list[str] = []
     for line in text.split("\n"):
-        if mojibake_score(line) > 0.2:
-            whole = _redecode(line)              # GBK needs the ASCII bytes too, so try the line
-            if whole is not None:
+        # GBK needs the ASCII bytes too, so try the line, judged as the later steps will leave
+        # it (spaces folded, ends stripped), so that normalising twice changes nothing
+        core = _SPACES.sub(" ", line).strip()
+        if mojibake_score(core) > 0.2:
+            whole = _redecode(core)
+            if whole is not None and sum(ch >= "\u3000" for ch in whole) >= MIN_MOJIBAKE_CJK:
                 out.append(whole)
                 repaired = True
                 continue
