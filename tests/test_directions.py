@@ -98,6 +98,80 @@ def test_repetition_across_sources_raises_a_term() -> None:
     assert len({e.title for e in found[0].evidence}) == 3
 
 
+def test_event_notice_terms_count_less_than_policy_terms() -> None:
+    text = "大力发展{}。推进{}试点。"
+    for first, second in (("银发经济", "低空经济"), ("低空经济", "银发经济")):
+        items = [doc("教育部关于举办第二届全国创新大赛的通知", ("一", text.format(first, first), None),
+                     level="ministry"),
+                 doc("教育部关于推进职业教育改革的意见", ("一", text.format(second, second), None),
+                     level="ministry")]
+        found = rank_directions(items, [])
+        assert rank_of(found, second) < rank_of(found, first)
+
+
+def test_a_section_about_a_term_beats_a_heading_that_only_mentions_it() -> None:
+    for named, mentioned in (("低空经济", "银发经济"), ("银发经济", "低空经济")):
+        items = [doc("计划",
+                     ("一", f"一是{named}。\n加快推进。", None),
+                     ("二", f"二是推动传统产业转型与{mentioned}协调发展。\n加快推进。", None))]
+        found = rank_directions(items, [])
+        assert rank_of(found, named) < rank_of(found, mentioned)
+
+
+def test_repetition_inside_one_section_counts_once() -> None:
+    # 量子技术 is named three times in one passage, 低空经济 once in each of two passages
+    items = [doc("计划",
+                 ("一", "加快推进。发展量子技术。包括光子技术、量子技术。量子技术先行。", None),
+                 ("二", "加快推进。大力发展低空经济。", None),
+                 ("三", "加快推进。培育低空经济。", None))]
+    found = rank_directions(items, [])
+    assert rank_of(found, "低空经济") < rank_of(found, "量子技术")
+
+
+def test_a_new_turn_of_a_theme_the_history_follows_beats_an_unrelated_new_term() -> None:
+    history = [f"第{i}号文件：推进人工智能赋能教育。" for i in range(10)] + ["推进产教融合。"] * 10
+    for a, b in ((0, 1), (1, 0)):
+        terms = ("新一代人工智能", "低空经济")
+        items = [doc("方案", ("一", f"发展{terms[a]}。", None), ("二", f"发展{terms[b]}。", None))]
+        found = rank_directions(items, history)
+        assert rank_of(found, "新一代人工智能") < rank_of(found, "低空经济")
+
+
+def test_members_of_an_enumeration_share_their_categorys_relevance() -> None:
+    history = [f"第{i}号文件：布局建设未来产业，培育新兴产业。" for i in range(10)]
+    items = [doc("计划", ("一", "优先发展空天信息、低空经济等2个高成长未来产业。", None),
+                 ("二", "推动银发经济发展。", None), ("三", "推动银发经济提质。", None))]
+    found = rank_directions(items, history)
+    assert rank_of(found, "低空经济") < rank_of(found, "银发经济")
+    assert rank_of(found, "空天信息") < rank_of(found, "银发经济")
+    # without the category in the history the repeated term wins
+    found = rank_directions(items, ["推进产教融合。"] * 10)
+    assert rank_of(found, "银发经济") < rank_of(found, "低空经济")
+
+
+def test_facets_of_a_documents_subject_fold_into_one_direction() -> None:
+    body = ("（一）健全高质量充分就业促进机制。\n完善就业公共服务体系。发展灵活就业。\n"
+            "（二）构建和谐劳动关系。\n完善就业公共服务体系。支持灵活就业。\n"
+            "（三）推进低空经济发展。\n健全高质量充分就业促进机制。\n")
+    item = doc("国务院关于促进高质量充分就业的意见",
+               *((f"{k}", part, None) for k, part in enumerate(body.split("（")[1:])),
+               level="national")
+    found = rank_directions([item], [])
+    names = [d.direction for d in found]
+    assert names[0] == "高质量充分就业促进机制研究", names
+    assert {"就业公共服务体系", "灵活就业"} & set(found[0].terms)
+    assert sum("就业" in n for n in names) == 1, names
+    assert "低空经济研究" in names and "和谐劳动关系研究" in names
+
+
+def test_places_and_government_bodies_are_not_themes() -> None:
+    items = [doc("方案", ("一", "渝中区校家社协同育人成效明显。渝中区家庭教育指导中心挂牌成立。", None),
+                 ("二", "区委宣传部牵头推进校家社协同育人。重庆市合川区持续推进。", None))]
+    names = [d.direction for d in rank_directions(items, [], limit=20)]
+    assert "学校家庭社会协同育人研究" in names
+    assert not any(n.startswith(("渝中", "重庆", "区委", "合川")) for n in names), names
+
+
 # --------------------------------------------------------------------------- merging and phrasing
 
 
@@ -114,6 +188,17 @@ def test_variants_merge_into_one_direction() -> None:
     assert not any(n in names for n in ("促进就业研究", "发展低空经济研究", "就业促进研究"))
     employment = next(d for d in found if d.direction == "就业促进机制研究")
     assert {"就业促进", "就业促进机制"} <= set(employment.terms)
+
+
+def test_variants_group_whatever_scored_first_but_short_words_do_not_chain_themes() -> None:
+    items = [doc("方案",
+                 ("一", "推进学校家庭社会协同育人。深化校企合作。", None),
+                 ("二", "推进学校家庭社会协同育人。扩大国际交流合作。", None),
+                 ("三", "健全学校家庭社会协同育人机制。深化校企合作。", None),
+                 ("四", "完善协同育人机制。扩大国际交流合作。加强合作。", None))]
+    names = [d.direction for d in rank_directions(items, [], limit=20)]
+    assert sum("协同育人" in n for n in names) == 1, names
+    assert "校企合作研究" in names and "国际交流合作研究" in names, names
 
 
 @pytest.mark.parametrize(("a", "b", "same"), [
@@ -133,6 +218,8 @@ def test_near_duplicate(a: str, b: str, same: bool) -> None:
     ("新一代人工智能", ("新一代人工智能模型",), "新一代人工智能模型研究"),
     ("老年教育", ("老年教育平台",), "老年教育研究"),      # 平台 is not a mechanism word
     ("人工智能+", (), "人工智能研究"),
+    ("高质量充分就业", ("高质量充分就业促进机制",), "高质量充分就业促进机制研究"),
+    ("高质量充分就业", ("高质量充分就业统计监测",), "高质量充分就业研究"),
     ("政策研究", (), "政策研究"),
 ])
 def test_phrase_direction(term: str, members: tuple[str, ...], expected: str) -> None:
@@ -296,16 +383,21 @@ def test_editors_choices_rank_near_the_top_of_seed_000() -> None:
     ranks = {name: rank_of(found, term) for name, term in
              (("就业促进机制研究", "就业促进"), ("低空经济研究", "低空经济"),
               ("新一代 AI 模型研究", "新一代人工智能"))}
-    # measured: 6, 15, 39 (see the report); floors with a little room, never lowered silently
-    assert ranks["就业促进机制研究"] <= 8, ranks
-    assert ranks["低空经济研究"] <= 18, ranks
-    assert ranks["新一代 AI 模型研究"] <= 45, ranks
+    # measured: 1, 8, 5 (was 6, 15, 39 before facet merging, enumeration categories and
+    # history relevance). 低空经济 ties with the other five 高成长未来产业 of the same list (the text
+    # gives nothing to separate them); floors with a little room, never lowered silently.
+    assert ranks["就业促进机制研究"] <= 3, ranks
+    assert ranks["新一代 AI 模型研究"] <= 8, ranks
+    assert ranks["低空经济研究"] <= 12, ranks
     by_name = {d.direction: d for d in found}
-    assert "就业促进机制研究" in by_name and "低空经济研究" in by_name
-    assert "新一代人工智能模型研究" in by_name
+    # the employment direction is worded as the 决定 words it: 健全高质量充分就业促进机制
+    jobs_name = next(n for n in by_name if n.endswith("就业促进机制研究"))
+    assert "低空经济研究" in by_name and "新一代人工智能模型研究" in by_name
     low = by_name["低空经济研究"].evidence[0]
     assert "未来产业" in low.title and "低空经济" in low.sentence
     ai = by_name["新一代人工智能模型研究"].evidence[0]
     assert "AI" in ai.sentence and "模型" in ai.sentence
-    jobs = by_name["就业促进机制研究"].evidence[0]
-    assert "就业" in jobs.title and "就业促进" in jobs.sentence
+    jobs = by_name[jobs_name].evidence[0]
+    assert "就业" in jobs.title and "就业促进机制" in jobs.sentence
+    # the employment document's facets fold into that one direction instead of filling the list
+    assert sum("就业" in d.direction for d in found[:10]) == 1, [d.direction for d in found[:10]]

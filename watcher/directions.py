@@ -3,29 +3,47 @@ ranked directions with evidence, and the topic watchlist.
 
 ``rank_directions`` is pure: it takes the period's documents as ``DirectionInput`` values (title,
 level, sections with their 新增/调整/延续 status) and the earlier corpus (texts or a prepared
-``HistoryStats``), extracts candidate terms (``watcher.terms``), scores each by novelty against the
-history, the authority of the documents it appears in, whether it sits in a new or changed
-section, how many documents and sources repeat it and whether it appears in a heading or lead
-sentence, merges near-duplicates and phrases each survivor as 「…研究」 with its best sentences.
-``directions_for_period`` builds those inputs from the store. ``topic_hits`` matches the
-configured watchlist against a text so the pipeline can alert at once.
+``HistoryStats``), takes the candidate terms of ``watcher.candidates`` and scores each by:
+
+- novelty against the history (never seen, or rising);
+- relevance to what the history discusses (a new term built on a term many history documents
+  use, or a member of an enumeration whose category they use: 低空经济 of 「…等6个未来产业」);
+- the authority of its documents (level; notices that organise an event count for less);
+- whether it sits in a new or changed section, how many documents and sources repeat it, in how
+  many passages, and whether a title or heading is about it.
+
+It then merges near-duplicates, folds the facets of a document's own subject into one direction
+(就业公共服务 and 灵活就业 of a 就业 意见), phrases each as 「…研究」 with its best sentences and
+keeps the list spread over the period's documents. ``directions_for_period`` builds the inputs
+from the store. ``topic_hits`` matches the configured watchlist against a text so the pipeline can
+alert at once.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from watcher import terms as T
+from watcher.candidates import (
+    Candidate,
+    DirectionInput,
+    HistoryStats,
+    Occurrence,
+    SectionInput,
+    SectionStatus,
+    collect,
+    heading_words,
+)
 from watcher.config import Topic
-from watcher.models import LEVEL_WEIGHT, Direction, Evidence, Section
+from watcher.identity import unwrap_title
+from watcher.models import LEVEL_WEIGHT, Direction, Evidence
 
 if TYPE_CHECKING:
     from watcher.store import Store
@@ -34,13 +52,12 @@ __all__ = [
     "DirectionInput",
     "HistoryStats",
     "SectionInput",
+    "SectionStatus",
     "directions_for_period",
     "phrase_direction",
     "rank_directions",
     "topic_hits",
 ]
-
-SectionStatus = Literal["new", "changed", "same"] | None
 
 # --------------------------------------------------------------------------- scoring weights (data)
 
@@ -57,235 +74,41 @@ LENGTH_WEIGHT: Mapping[int, float] = {2: 0.75, 3: 0.9}
 #: Discount for words common in general Chinese (jieba's dictionary frequency, log10 scale):
 #: a theme new to the language (低空经济) beats a familiar word (核能, 同期).
 FAMILIARITY = 0.25
-#: Bonus when a term sits in a title, heading or the lead sentence of a section.
+#: Bonus when a term sits in a title, heading or the lead sentence of a section: in full when
+#: the term is the title's subject or names at least HEADING_COVERAGE of a heading (六是低空经济:
+#: the section is about it), half when it is only mentioned there.
 PROMINENCE_BONUS = 0.35
+HEADING_COVERAGE = 0.5
 #: Level weight for documents of unknown level.
 DEFAULT_LEVEL_WEIGHT = 0.5
-#: A compound or single word must appear in this many distinct sections to be a candidate.
-MIN_SECTIONS_LEARNED = 2
+#: Titles of notices that organise an event or publish a list (举办…大赛的通知, 公布…名单):
+#: their words are the event's machinery (赛道, 组委会), so their terms count for less than a
+#: policy's (意见, 规划, 方案).
+_EVENT_TITLE = re.compile(
+    r"关于(?:举办|召开|组织|开展|公布|公示|做好|遴选|评选|推荐|征集|申报).{0,40}?"
+    r"(?:大赛|竞赛|比赛|会议|论坛|活动|评选|遴选|申报|报名|名单|结果|征集)"
+)
+EVENT_NOTICE_WEIGHT = 0.6
+#: A document with at least this many sections counts a term's frequency by section.
+MIN_STRUCTURED = 3
 #: How many sentences of evidence each direction keeps.
 MAX_EVIDENCE = 3
 #: Evidence sentences longer than this are cut around the term.
 MAX_SENTENCE_CHARS = 160
 #: Only this many best candidates are checked against the history (substring counts cost time).
 MAX_CANDIDATES = 400
-#: 「一是…。」 run-in headings of enumerated tasks count as headings.
-_RUN_IN_HEADING = re.compile(r"^[一二三四五六七八九十]+是.{2,24}[。：:]?$")
 #: Each further direction drawn mainly from the same document is discounted by this factor
 #: when choosing the list (a bulletin's directions should span the period's documents).
 DIVERSITY_DECAY = 0.75
-#: A phrase found inside a longer candidate at least this share of the times is a fragment.
-FRAGMENT_SHARE = 0.8
 #: Suffix of a direction in the bulletin's style.
 DIRECTION_SUFFIX = "研究"
+#: Relevance to what the watched sources already discuss: a term built on a vocabulary term that
+#: many history documents use (新一代人工智能 on 人工智能) is a new turn of a standing theme and
+#: counts up to (1 + RELEVANCE_WEIGHT) times; RELEVANCE_SHARE of the history using it is full.
+RELEVANCE_WEIGHT = 1.0
+RELEVANCE_SHARE = 0.5
 #: Relative rise over the history (now vs. before) at which a known term counts as fully rising.
 FULL_RISE = 50.0
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True)
-class SectionInput:
-    id: str                     # section id, "" for the preamble
-    text: str                   # heading and body of the section
-    status: SectionStatus = None
-
-
-@dataclass(frozen=True)
-class DirectionInput:
-    """One document of the period as the ranking sees it."""
-
-    title: str
-    level: str | None
-    source_id: str | None
-    url: str | None
-    document_id: int | None
-    sections: tuple[SectionInput, ...]
-
-    @staticmethod
-    def from_tree(
-        root: Section, *, title: str, level: str | None = None, source_id: str | None = None,
-        url: str | None = None, document_id: int | None = None,
-        statuses: Mapping[str, SectionStatus] | None = None, default: SectionStatus = None,
-    ) -> DirectionInput:
-        """One SectionInput per section of a structure tree (heading and body, children apart)."""
-        statuses = statuses or {}
-        secs = []
-        for s in root.walk():
-            text = "\n".join(p for p in (s.heading, s.body) if p and (s.id or p != title))
-            if text.strip():
-                secs.append(SectionInput(s.id, text, statuses.get(s.id, default)))
-        return DirectionInput(title, level, source_id, url, document_id, tuple(secs))
-
-
-@dataclass
-class HistoryStats:
-    """The earlier corpus, for novelty: term counts by substring over whitespace-free texts."""
-
-    texts: tuple[str, ...]
-    _counts: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> HistoryStats:
-        return cls(tuple(t for t in (T.matching_copy(x) for x in texts) if t))
-
-    @property
-    def n_docs(self) -> int:
-        return len(self.texts)
-
-    @property
-    def n_chars(self) -> int:
-        return sum(len(t) for t in self.texts)
-
-    def counts(self, term: str) -> tuple[int, int]:
-        """(occurrences, documents containing it)."""
-        if term not in self._counts:
-            per_doc = [t.count(term) for t in self.texts]
-            self._counts[term] = (sum(per_doc), sum(1 for c in per_doc if c))
-        return self._counts[term]
-
-
-# --------------------------------------------------------------------------- occurrences
-
-
-@dataclass(frozen=True)
-class _Occ:
-    item: int                   # index into the items
-    section: str
-    order: int                  # sentence number within the item (document order)
-    sentence: str               # as written
-    lead: bool                  # title, heading or the first sentence of its section
-    status: SectionStatus
-
-
-@dataclass
-class _Cand:
-    text: str
-    kind: str
-    occs: list[_Occ] = field(default_factory=list)
-    score: float = 0.0
-
-
-def _units(items: Sequence[DirectionInput]) -> list[_Occ]:
-    """Every sentence of the period (titles first), with where it sits."""
-    units: list[_Occ] = []
-    for i, item in enumerate(items):
-        order = 0
-        if item.title:
-            order += 1
-            units.append(_Occ(i, "", order, item.title, True, None))
-        for sec in item.sections:
-            for k, sent in enumerate(T.sentences(sec.text)):
-                order += 1
-                lead = k == 0 or bool(_RUN_IN_HEADING.match(sent))
-                units.append(_Occ(i, sec.id, order, sent, lead, sec.status))
-    return units
-
-
-def _collect(items: Sequence[DirectionInput]) -> tuple[list[_Cand], int]:
-    """Candidates with all their occurrences.
-
-    Pass 1 finds phrases on word boundaries and keeps vocabulary terms and compounds that recur.
-    Pass 2 counts each kept term by substring in every sentence, because jieba may bury it
-    inside a longer word (就业促进 inside 高质量充分就业促进机制), and records a kept term
-    directly followed by a mechanism/system word as an extension (就业促进 + 机制).
-    """
-    units = _units(items)
-    copies = [T.matching_copy(u.sentence) for u in units]
-    found: dict[str, _Cand] = {}
-    for u, copy in zip(units, copies, strict=True):
-        for ph in T.phrases(copy):
-            c = found.setdefault(ph.text, _Cand(ph.text, ph.kind))
-            c.occs.append(u)
-    vocab = T.load_vocabulary()
-    kept = {t: c for t, c in found.items() if _keep(c, found, vocab)}
-    heads = sorted(T.HEAD_NOUNS, key=lambda h: (-len(h), h))
-    lookahead = max((len(h) for h in heads), default=0)
-    out: dict[str, _Cand] = {}
-    # One C-level scan per term over all sentences joined (NUL never occurs in text), positions
-    # mapped back to sentences: the per-sentence Python loop was quadratic in practice.
-    joined = "\x00".join(copies)
-    unit_index = {(u.item, u.order): i for i, u in enumerate(units)}
-    offsets = list(itertools.accumulate((len(c) + 1 for c in copies), initial=0))
-    for text in sorted(kept):
-        base = kept[text]
-        c = out.setdefault(text, _Cand(text, base.kind))
-        # canonical forms may not occur literally (促进就业 → 就业促进): keep pass-1 sentences too
-        on_words = {(o.item, o.order) for o in base.occs}
-        literal: set[int] = set()
-        pos = joined.find(text)
-        while pos >= 0:
-            i = bisect.bisect_right(offsets, pos) - 1
-            u = units[i]
-            if i not in literal:
-                literal.add(i)
-                c.occs.append(u)
-            end = pos + len(text)
-            rest = joined[end:min(offsets[i + 1] - 1, end + lookahead)]
-            head = next((h for h in heads if rest.startswith(h)), None)
-            if head and not text.endswith(head):
-                ext = out.setdefault(text + head, _Cand(text + head, "extension"))
-                if not ext.occs or ext.occs[-1] != u:
-                    ext.occs.append(u)
-            pos = joined.find(text, pos + 1)
-        c.occs.extend(units[i] for i in sorted(unit_index[k] for k in on_words)
-                      if i not in literal)
-    chars = sum(len(c) for c in copies)
-    _drop_fragments(out)
-    for c in out.values():
-        c.occs = sorted(set(c.occs), key=lambda o: (o.item, o.order))
-        c.occs.sort(key=lambda o: (o.item, o.order))
-        if c.kind == "extension":
-            # The base may have been dropped as a fragment: then it was no vocabulary term.
-            stem = c.text[: -len(_head_of(c.text))] if _head_of(c.text) else ""
-            c.kind = "extension" if stem in out and out[stem].kind == "vocab" else "compound"
-    return list(out.values()), max(chars, 1)
-
-
-def _drop_fragments(cands: dict[str, _Cand]) -> None:
-    """Drop a non-vocabulary phrase whose sentences nearly all also hold one longer candidate
-    containing it (教育国际 inside 教育国际合作): the longer one is the real term (C-value idea)."""
-    where = {t: {(o.item, o.order) for o in c.occs} for t, c in cands.items()}
-    # Index every candidate under each of its substrings, so a phrase meets only the longer
-    # candidates that contain it (not every candidate: that was quadratic).
-    containing: dict[str, list[str]] = {}
-    for longer in cands:
-        for i in range(len(longer)):
-            for j in range(i + 1, len(longer) + 1):
-                if j - i < len(longer):
-                    containing.setdefault(longer[i:j], []).append(longer)
-    for t in sorted(cands, key=lambda t: (len(t), t)):
-        # vocabulary terms stand on their own; 「term + 机制」 forms are kept for the wording
-        if cands[t].kind == "vocab" or not where[t] or t.endswith(tuple(T.PHRASE_HEADS)):
-            continue
-        for longer in sorted(set(containing.get(t, ())), key=lambda x: (-len(x), x)):
-            if longer in cands and (
-                len(where[t] & where[longer]) >= FRAGMENT_SHARE * len(where[t])
-            ):
-                del cands[t]
-                break
-
-
-def _keep(c: _Cand, cands: Mapping[str, _Cand], vocab: frozenset[str]) -> bool:
-    if c.kind == "vocab":
-        return True
-    if c.kind == "extension":
-        head = _head_of(c.text)
-        base = c.text[: -len(head)] if head else c.text
-        if base in vocab or _recurs(cands.get(base)):
-            return True
-    return _recurs(c)
-
-
-def _head_of(text: str) -> str:
-    return next((h for h in sorted(T.HEAD_NOUNS, key=len, reverse=True) if text.endswith(h)), "")
-
-
-def _recurs(c: _Cand | None) -> bool:
-    if c is None:
-        return False
-    return len({(o.item, o.section) for o in c.occs if o.section or o.order > 1}) >= MIN_SECTIONS_LEARNED
 
 
 # --------------------------------------------------------------------------- scoring
@@ -295,17 +118,26 @@ def _weight(level: str | None) -> float:
     return LEVEL_WEIGHT.get(level or "", DEFAULT_LEVEL_WEIGHT)
 
 
-def _base_score(c: _Cand, items: Sequence[DirectionInput]) -> float:
+def _item_weight(item: DirectionInput) -> float:
+    """Authority of a document: its level, discounted for event and list notices."""
+    kind = EVENT_NOTICE_WEIGHT if _EVENT_TITLE.search(item.title or "") else 1.0
+    return _weight(item.level) * kind
+
+
+def _base_score(c: Candidate, items: Sequence[DirectionInput]) -> float:
     """Everything but novelty against the history: authority × repetition × status × prominence
     × frequency × spread × length × unfamiliarity × kind."""
     docs = sorted({o.item for o in c.occs})
-    weights = sorted((_weight(items[d].level) for d in docs), reverse=True)
+    weights = sorted((_item_weight(items[d]) for d in docs), reverse=True)
     authority = weights[0] + 0.2 * sum(weights[1:])
     sources = {items[d].source_id or f"#{d}" for d in docs}
     repetition = 1.0 + 0.3 * (len(sources) - 1)
     status = max(STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]) for o in c.occs)
-    prominence = 1.0 + (PROMINENCE_BONUS if any(o.lead for o in c.occs) else 0.0)
-    count = len({(o.item, o.order) for o in c.occs})
+    prominence = 1.0 + PROMINENCE_BONUS * max((_prominence(o, c.text) for o in c.occs), default=0)
+    # Passages, not sentences: a heading's term repeated in the list under it (光子与量子技术。
+    # 包括光子技术、量子技术) is one passage. A flat text (news) counts by sentence.
+    count = len({(o.item, o.section if len(items[o.item].sections) >= MIN_STRUCTURED else o.order)
+                 for o in c.occs})
     frequency = 1.0 + 0.5 * math.log(count)
     length = LENGTH_WEIGHT.get(len(c.text), 1.0)
     familiar = 1.0 / (1.0 + FAMILIARITY * math.log10(1 + T.general_frequency(c.text)))
@@ -314,7 +146,17 @@ def _base_score(c: _Cand, items: Sequence[DirectionInput]) -> float:
             * KIND_WEIGHT[c.kind])
 
 
-def _novelty(c: _Cand, history: HistoryStats, now_chars: int) -> float:
+def _prominence(o: Occurrence, term: str) -> float:
+    """1 when the term is what a title or heading is about, 0.5 when a lead only mentions it."""
+    if not o.lead:
+        return 0.0
+    if not o.section and o.order == 1:
+        return 1.0
+    words = heading_words(o.sentence)
+    return 1.0 if words and len(term) >= HEADING_COVERAGE * len(words) else 0.5
+
+
+def _novelty(c: Candidate, history: HistoryStats, now_chars: int) -> float:
     """1.0 for a term the history never used; for a known term, how rare it was and how much it
     rose (relative frequency now vs. before, add-half smoothed); near 0 for a term used everywhere."""
     if not history.n_docs:
@@ -328,6 +170,26 @@ def _novelty(c: _Cand, history: HistoryStats, now_chars: int) -> float:
     ratio = ((now + 0.5) / now_chars) / ((hist + 0.5) / max(history.n_chars, 1))
     rise = min(1.0, max(0.0, math.log(ratio) / math.log(FULL_RISE))) if ratio > 0 else 0.0
     return 0.85 * (0.4 * rarity + 0.6 * rise)
+
+
+def _relevance(c: Candidate, history: HistoryStats) -> float:
+    """How central the term's policy concepts are to the history: 1 for a term no history
+    document touches, up to 1 + RELEVANCE_WEIGHT for one built on a term most of them use
+    (新一代人工智能 on 人工智能). A member of an enumeration shares its category's relevance
+    (低空经济 in 「…低空经济等6个高成长未来产业」 is as relevant as 未来产业)."""
+    if not history.n_docs:
+        return 1.0
+    texts = {c.text}
+    texts.update(cat for o in c.occs for part, cat in o.lists if c.text in part)
+    share = max(_anchor_share(t, history) for t in texts)
+    return 1.0 + RELEVANCE_WEIGHT * min(1.0, share / RELEVANCE_SHARE)
+
+
+def _anchor_share(text: str, history: HistoryStats) -> float:
+    """The largest history share of a vocabulary term inside ``text`` (the text included)."""
+    vocab, stop = T.load_vocabulary(), T.load_stopterms()
+    parts = {text[i:j] for i in range(len(text)) for j in range(i + 2, len(text) + 1)}
+    return max((history.share(p) for p in parts if p in vocab and p not in stop), default=0.0)
 
 
 # --------------------------------------------------------------------------- merging and phrasing
@@ -345,15 +207,23 @@ def near_duplicate(a: str, b: str) -> bool:
 
 
 def phrase_direction(term: str, members: Sequence[str] = ()) -> str:
-    """「term研究」, keeping a mechanism/system word a member adds (就业促进 + 就业促进机制 →
-    就业促进机制研究)."""
+    """「term研究」, keeping a mechanism/system word a member adds, with the policy verb before
+    it (就业促进 + 就业促进机制 → 就业促进机制研究; 高质量充分就业 + 高质量充分就业促进机制 →
+    高质量充分就业促进机制研究)."""
     best = term
     for m in members:
-        if m.startswith(term) and m[len(term):] in T.PHRASE_HEADS:
+        rest = m[len(term):] if m.startswith(term) else ""
+        head = next((h for h in T.PHRASE_HEADS if rest.endswith(h)), None)
+        if head and (rest == head or rest[: -len(head)] in T.INVERT_LEADING):
             best = m
             break
     best = best.rstrip("+")
     return best if best.endswith(DIRECTION_SUFFIX) else best + DIRECTION_SUFFIX
+
+
+def _first_in(sentence: str, terms: Sequence[str]) -> str:
+    copy = T.matching_copy(sentence)
+    return next((t for t in terms if t in copy), terms[-1])
 
 
 def _cut(sentence: str, term: str) -> str:
@@ -365,15 +235,19 @@ def _cut(sentence: str, term: str) -> str:
     return ("…" if start else "") + s[start:start + MAX_SENTENCE_CHARS] + "…"
 
 
-def _evidence(occs: Sequence[_Occ], items: Sequence[DirectionInput], term: str) -> tuple[Evidence, ...]:
-    def key(o: _Occ) -> tuple[int, float, int, float, int, int]:
+def _evidence(
+    occs: Sequence[Occurrence], items: Sequence[DirectionInput], terms: Sequence[str]
+) -> tuple[Evidence, ...]:
+    """Up to MAX_EVIDENCE sentences, those holding the first of ``terms`` (the wording) first."""
+    def key(o: Occurrence) -> tuple[int, float, int, float, int, int]:
         title_only = int(o.section == "" and o.order == 1)
-        lacks_term = int(term not in T.matching_copy(o.sentence))
+        copy = T.matching_copy(o.sentence)
+        lacks_term = next((k for k, t in enumerate(terms) if t in copy), len(terms))
         return (lacks_term, -_weight(items[o.item].level), title_only,
                 -STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]), o.item, o.order)
 
     ranked = sorted(occs, key=key)
-    chosen: list[_Occ] = []
+    chosen: list[Occurrence] = []
     seen: set[str] = set()
     # first one sentence per document, then fill: evidence should show the repetition
     for per_doc in (True, False):
@@ -385,7 +259,8 @@ def _evidence(occs: Sequence[_Occ], items: Sequence[DirectionInput], term: str) 
             chosen.append(o)
             seen.add(o.sentence)
     return tuple(
-        Evidence(title=items[o.item].title, section=o.section, sentence=_cut(o.sentence, term),
+        Evidence(title=items[o.item].title, section=o.section,
+                 sentence=_cut(o.sentence, _first_in(o.sentence, terms)),
                  url=items[o.item].url, document_id=items[o.item].document_id)
         for o in chosen
     )
@@ -402,41 +277,124 @@ def rank_directions(
 ) -> list[Direction]:
     """The period's research directions, best first (deterministic for the same inputs)."""
     hist = history if isinstance(history, HistoryStats) else HistoryStats.from_texts(history)
-    kept, now_chars = _collect(items)
+    kept, now_chars = collect(items)
     for c in kept:
         c.score = _base_score(c, items)
     kept.sort(key=lambda c: (-c.score, c.text))
     kept = kept[:MAX_CANDIDATES]
     for c in kept:
-        c.score *= _novelty(c, hist, now_chars)
+        c.score *= _novelty(c, hist, now_chars) * _relevance(c, hist)
     kept = [c for c in kept if c.score > 0]
     kept.sort(key=lambda c: (-c.score, -len(c.text), c.text))
 
-    clusters: list[list[_Cand]] = []
-    for c in kept:
-        for cl in clusters:
-            if near_duplicate(cl[0].text, c.text):
-                cl.append(c)
-                break
-        else:
-            clusters.append([c])
+    clusters = _clusters(kept)
 
     scored: list[tuple[Direction, int]] = []
-    for cl in clusters:
+    for cl, facets in _merge_facets(clusters, items):
         rep = cl[0]
         members = [m.text for m in cl]
         bonus = 1.0 + min(0.5, 0.1 * (len(cl) - 1))
+        wording = phrase_direction(rep.text, members[1:])
         occs = [o for m in cl for o in m.occs]
+        terms = [*members[:4], *(f[0].text for f in facets)]
         scored.append((Direction(
-            direction=phrase_direction(rep.text, members[1:]),
-            terms=tuple(members[:6]),
+            direction=wording,
+            terms=tuple(dict.fromkeys(terms))[:8],
             score=round(rep.score * bonus, 4),
-            evidence=_evidence(occs, items, rep.text),
+            evidence=_evidence(occs, items, (wording.removesuffix(DIRECTION_SUFFIX), rep.text)),
         ), _home(occs)))
     return _diversify(scored, limit)
 
 
-def _home(occs: Sequence[_Occ]) -> int:
+def _clusters(kept: Sequence[Candidate]) -> list[list[Candidate]]:
+    """Near-duplicates linked transitively (协同育人 · 协同育人机制 · 学校家庭社会协同育人机制 ·
+    学校家庭社会协同育人), so the grouping does not depend on which variant scored first. Each
+    cluster is best first; clusters are in the order of their best member."""
+    parent = list(range(len(kept)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # Two-character words (合作, 成长) would chain unrelated themes (校企合作 · 交流合作), so they
+    # link nothing: each joins the best cluster that holds it, once the others are linked.
+    short = [i for i, c in enumerate(kept) if len(c.text) <= 2]
+    longer = [i for i, c in enumerate(kept) if len(c.text) > 2]
+    for i, j in itertools.combinations(longer, 2):
+        if near_duplicate(kept[i].text, kept[j].text):
+            parent[max(root(i), root(j))] = min(root(i), root(j))
+    for i in short:
+        host = next((j for j in longer if near_duplicate(kept[i].text, kept[j].text)), None)
+        if host is not None:
+            parent[i] = root(host)
+    groups: dict[int, list[Candidate]] = {}
+    for i, c in enumerate(kept):
+        groups.setdefault(root(i), []).append(c)
+    return sorted(groups.values(), key=lambda g: kept.index(g[0]))
+
+
+def _merge_facets(
+    clusters: Sequence[list[Candidate]], items: Sequence[DirectionInput]
+) -> list[tuple[list[Candidate], list[list[Candidate]]]]:
+    """Fold the clusters of one document that name its subject into one direction: 就业公共服务
+    and 就业促进机制 are facets of a 就业 document's leading direction, not directions of their
+    own. The subject is the title word the document uses most; the direction is worded by the
+    cluster that is the subject itself when there is one (学校家庭社会协同育人 of a 学校家庭社会
+    协同育人 plan), else by the best. Other themes of the document stay apart."""
+    groups: dict[tuple[int, str], list[list[Candidate]]] = {}
+    order: list[tuple[int, str] | int] = []
+    subject_word: dict[int, str] = {}
+    for k, cl in enumerate(clusters):
+        home = _home([o for m in cl for o in m.occs])
+        if home not in subject_word:
+            subject_word[home] = _subject_word(items[home])
+        word = subject_word[home]
+        if word and word in cl[0].text:
+            key = (home, word)
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append(cl)
+        else:
+            order.append(k)
+    out: list[tuple[list[Candidate], list[list[Candidate]]]] = []
+    for entry in order:
+        if isinstance(entry, int):
+            out.append((list(clusters[entry]), []))
+            continue
+        group = groups[entry]
+        subject = T.matching_copy(unwrap_title(items[entry[0]].title))
+        named = [cl for cl in group if cl[0].text in subject]
+        host = max(named, key=lambda cl: len(cl[0].text)) if named else group[0]
+        best = max(cl[0].score for cl in group)
+        host = [Candidate(host[0].text, host[0].kind, host[0].occs, best), *host[1:]]
+        out.append((host, [cl for cl in group if cl[0].text != host[0].text]))
+    return out
+
+
+def _subject_word(item: DirectionInput) -> str:
+    """The word of a document's title subject (vocabulary or generic policy word) that its
+    sentences use most: 就业 for a 就业 意见."""
+    words = _subject_words(item.title)
+    if not words:
+        return ""
+    text = "".join(T.matching_copy(s.text) for s in item.sections)
+    return max(sorted(words), key=lambda w: (text.count(w), len(w)))
+
+
+@cache
+def _subject_words(title: str) -> frozenset[str]:
+    """Vocabulary and generic policy words (two characters or more) of what a title is about:
+    the part after 关于, without the issuing body (教育 of 教育委员会 is not the subject)."""
+    subject = T.matching_copy(unwrap_title(title)).rsplit("关于", 1)[-1]
+    words = T.load_vocabulary() | T.load_stopterms()
+    return frozenset(subject[i:j] for i in range(len(subject))
+                     for j in range(i + 2, min(len(subject), i + 12) + 1) if subject[i:j] in words)
+
+
+def _home(occs: Sequence[Occurrence]) -> int:
     """The document a direction comes from: where it occurs most (earliest on ties)."""
     per_doc: dict[int, int] = defaultdict(int)
     for o in occs:

@@ -25,6 +25,7 @@ __all__ = [
     "Phrase",
     "canonical_tokens",
     "general_frequency",
+    "is_place_or_body",
     "load_aliases",
     "load_stopterms",
     "load_vocabulary",
@@ -64,6 +65,12 @@ HEAD_NOUNS: frozenset[str] = _words(
 )
 #: The head nouns a direction's wording keeps (就业促进机制研究, not 老年教育平台研究).
 PHRASE_HEADS: frozenset[str] = _words("机制 体系 制度 模式 模型 路径 体制 框架 范式")
+#: Government bodies that prefix a phrase without being its theme (区委宣传部, 中共重庆市…);
+#: place and organisation names are recognised by jieba's dictionary tags (ns, nt) as well.
+ORG_WORDS: frozenset[str] = _words(
+    "中共 党委 省委 市委 区委 县委 宣传部 组织部 网信办 网信 教委 教育局 人社局 办公厅 办公室 人民政府 政府"
+)
+_PLACE_TAGS = frozenset({"ns", "nt"})
 #: Trailing words that add nothing to a theme (家庭教育指导工作 → 家庭教育指导).
 DROP_TRAILING: frozenset[str] = _words("工作 问题 方面 等 活动 事项 任务")
 #: Words that end a run of content words (function words and quantifier-like glue).
@@ -203,9 +210,27 @@ def _is_content(word: str) -> bool:
     return len(word) >= 2 or not _HAN.match(word)
 
 
+@cache
+def _word_tags() -> dict[str, str]:
+    """jieba's dictionary part-of-speech tags (word → tag), loaded once."""
+    import jieba.posseg
+
+    return dict(jieba.posseg.dt.word_tag_tab)
+
+
+def is_place_or_body(word: str) -> bool:
+    """A place or a government body (重庆市, 渝中区, 区委): it locates a theme, never is one."""
+    if word in ORG_WORDS:
+        return True
+    return word not in load_vocabulary() and _word_tags().get(word) in _PLACE_TAGS
+
+
 def canonical_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
-    """Apply the phrase rules: drop leading governors, move nominalisable verbs, drop trailers."""
+    """Apply the phrase rules: drop leading places and bodies and leading governors, move
+    nominalisable verbs, drop trailers."""
     toks = list(tokens)
+    while toks and is_place_or_body(toks[0]):
+        toks.pop(0)
     moved: list[str] = []
     while toks:
         head = toks[0]
