@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((REPO / "bench").glob("bench_*.py"))
 #: The scripts BENCHMARKS.md reports on; a missing one fails here, not silently.
-EXPECTED = {"bench_compare.py", "bench_extract.py", "bench_fetch.py", "bench_memory.py",
+EXPECTED = {"bench_compare.py", "bench_directions.py", "bench_extract.py", "bench_fetch.py", "bench_memory.py",
             "bench_normalize.py", "bench_store.py"}
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?:×|%|s)?(?![\w.])")
 

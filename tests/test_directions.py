@@ -4,13 +4,13 @@ wrapper, the CLI, and the editors' choices of the internal bulletin (seed 000, r
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import seed_path
+from tests.support.bulletin import EDITORS_CHOICES, bulletin_items, history_documents
 from watcher.cli import main
 from watcher.config import Topic
 from watcher.directions import (
@@ -343,46 +343,13 @@ def test_cli_over_an_empty_store_says_so(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the bulletin's own choices
 
 
-_DOC_HEADING = re.compile(r"^(?:#+\s*)?(?:\*\*)?\s*[一二三四五六七八九十]+、\s*(.*)$", re.M)
-_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[，,]?\s*")
-
-
-def _bulletin_items(text: str) -> list[DirectionInput]:
-    """The bulletin's document sections (「一、<date>，<title>」 … up to 推荐研究方向)."""
-    from watcher.structure import parse
-
-    heads = [m for m in _DOC_HEADING.finditer(text) if _DATE.match(m.group(1))]
-    end = [m for m in _DOC_HEADING.finditer(text) if "推荐研究方向" in m.group(1)][-1]
-    items = []
-    for m, nxt in zip(heads, [*heads[1:], end], strict=True):
-        title = re.sub(r"[*：:]|[，,](?:指出|提出|发展重点).*$", "", _DATE.sub("", m.group(1))).strip()
-        body = re.sub(r"\*\*|^#+\s*", "", text[m.end():nxt.start()], flags=re.M)
-        # PDF wraps: a line that does not end a sentence continues on the next line
-        body = re.sub(r"(?<![。！？：；）)])\s*\n\s*\n?(?=[^\n（(一二三四五六七八九十【#])", "", body)
-        level = ("national" if "国务院" in title else
-                 "ministry" if title.startswith("教育部") else "municipal")
-        items.append(DirectionInput.from_tree(parse(body, title), title=title, level=level,
-                                              source_id=title))
-    return items
-
-
-def _history(text: str) -> list[str]:
-    try:
-        from watcher.compilation import split_compilation
-    except ImportError:
-        return [p for p in re.split(r"（来源：[^）]*）", text) if p.strip()]
-    return [d.text for d in split_compilation(text)]
-
-
 def test_editors_choices_rank_near_the_top_of_seed_000() -> None:
     bulletin = seed_path("000").read_text(encoding="utf-8")
-    history = _history(seed_path("001").read_text(encoding="utf-8"))
-    items = _bulletin_items(bulletin)
+    history = history_documents(seed_path("001").read_text(encoding="utf-8"))
+    items = bulletin_items(bulletin)
     assert len(items) == 4
     found = rank_directions(items, history, limit=60)
-    ranks = {name: rank_of(found, term) for name, term in
-             (("就业促进机制研究", "就业促进"), ("低空经济研究", "低空经济"),
-              ("新一代 AI 模型研究", "新一代人工智能"))}
+    ranks = {name: rank_of(found, term) for name, term in EDITORS_CHOICES}
     # measured: 1, 8, 5 (was 6, 15, 39 before facet merging, enumeration categories and
     # history relevance). 低空经济 ties with the other five 高成长未来产业 of the same list (the text
     # gives nothing to separate them); floors with a little room, never lowered silently.
