@@ -27,7 +27,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from watcher import terms as T
@@ -384,7 +384,7 @@ def _subject_word(item: DirectionInput) -> str:
     return max(sorted(words), key=lambda w: (text.count(w), len(w)))
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _subject_words(title: str) -> frozenset[str]:
     """Vocabulary and generic policy words (two characters or more) of what a title is about:
     the part after 关于, without the issuing body (教育 of 教育委员会 is not the subject)."""
