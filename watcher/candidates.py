@@ -121,6 +121,7 @@ class Occurrence:
     section: str
     order: int                  # sentence number within the item (document order)
     sentence: str               # as written
+    copy: str                   # its matching copy (terms.matching_copy), made once
     lead: bool                  # title, heading or the first sentence of its section
     status: SectionStatus
     #: enumerations in the sentence as (list part, category), matching copies: the members of
@@ -143,16 +144,18 @@ def _units(items: Sequence[DirectionInput]) -> list[Occurrence]:
         order = 0
         if item.title:
             order += 1
-            units.append(Occurrence(i, "", order, item.title, True, None))
+            units.append(Occurrence(i, "", order, item.title, T.matching_copy(item.title), True,
+                                    None))
         for sec in item.sections:
             heading = ""
             for k, sent in enumerate(T.sentences(sec.text)):
                 order += 1
                 lead = k == 0 or bool(_RUN_IN_HEADING.match(sent))
-                units.append(Occurrence(i, sec.id, order, sent, lead, sec.status,
-                                  _enumerations(sent, heading)))
+                copy = T.matching_copy(sent)
+                units.append(Occurrence(i, sec.id, order, sent, copy, lead, sec.status,
+                                        _enumerations(copy, heading)))
                 if lead:
-                    heading = sent
+                    heading = copy
     return units
 
 
@@ -164,8 +167,8 @@ _LIST_WITH_CATEGORY = re.compile(
 _INCLUDES = re.compile(r"^[）)]*(?:主要)?包括")
 
 
-def _enumerations(sentence: str, heading: str) -> tuple[tuple[str, str], ...]:
-    copy = T.matching_copy(sentence)
+def _enumerations(copy: str, heading: str) -> tuple[tuple[str, str], ...]:
+    """Enumerations of a sentence (its matching copy) under ``heading`` (also a copy)."""
     found = [(m.group(1), m.group(2)) for m in _LIST_WITH_CATEGORY.finditer(copy)]
     if heading and _INCLUDES.match(copy):
         found.append((copy, heading_words(heading)))
@@ -181,7 +184,7 @@ def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
     directly followed by a mechanism/system word as an extension (就业促进 + 机制).
     """
     units = _units(items)
-    copies = [T.matching_copy(u.sentence) for u in units]
+    copies = [u.copy for u in units]
     found: dict[str, Candidate] = {}
     for u, copy in zip(units, copies, strict=True):
         for ph in T.phrases(copy):
@@ -224,7 +227,6 @@ def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
     _drop_fragments(out)
     for c in out.values():
         c.occs = sorted(set(c.occs), key=lambda o: (o.item, o.order))
-        c.occs.sort(key=lambda o: (o.item, o.order))
         if c.kind == "extension":
             # The base may have been dropped as a fragment: then it was no vocabulary term.
             stem = c.text[: -len(_head_of(c.text))] if _head_of(c.text) else ""
@@ -277,6 +279,7 @@ def _recurs(c: Candidate | None) -> bool:
     return len({(o.item, o.section) for o in c.occs if o.section or o.order > 1}) >= MIN_SECTIONS_LEARNED
 
 
-def heading_words(heading: str) -> str:
-    """A heading's words without its ordinal and punctuation (「六是低空经济。」 → 低空经济)."""
-    return _HEADING_FURNITURE.sub("", T.matching_copy(heading))
+def heading_words(copy: str) -> str:
+    """A heading's words (its matching copy) without its ordinal and punctuation
+    (「六是低空经济。」 → 低空经济)."""
+    return _HEADING_FURNITURE.sub("", copy)

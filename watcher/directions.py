@@ -152,7 +152,7 @@ def _prominence(o: Occurrence, term: str) -> float:
         return 0.0
     if not o.section and o.order == 1:
         return 1.0
-    words = heading_words(o.sentence)
+    words = heading_words(o.copy)
     return 1.0 if words and len(term) >= HEADING_COVERAGE * len(words) else 0.5
 
 
@@ -221,8 +221,7 @@ def phrase_direction(term: str, members: Sequence[str] = ()) -> str:
     return best if best.endswith(DIRECTION_SUFFIX) else best + DIRECTION_SUFFIX
 
 
-def _first_in(sentence: str, terms: Sequence[str]) -> str:
-    copy = T.matching_copy(sentence)
+def _first_in(copy: str, terms: Sequence[str]) -> str:
     return next((t for t in terms if t in copy), terms[-1])
 
 
@@ -241,8 +240,7 @@ def _evidence(
     """Up to MAX_EVIDENCE sentences, those holding the first of ``terms`` (the wording) first."""
     def key(o: Occurrence) -> tuple[int, float, int, float, int, int]:
         title_only = int(o.section == "" and o.order == 1)
-        copy = T.matching_copy(o.sentence)
-        lacks_term = next((k for k, t in enumerate(terms) if t in copy), len(terms))
+        lacks_term = next((k for k, t in enumerate(terms) if t in o.copy), len(terms))
         return (lacks_term, -_weight(items[o.item].level), title_only,
                 -STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]), o.item, o.order)
 
@@ -260,7 +258,7 @@ def _evidence(
             seen.add(o.sentence)
     return tuple(
         Evidence(title=items[o.item].title, section=o.section,
-                 sentence=_cut(o.sentence, _first_in(o.sentence, terms)),
+                 sentence=_cut(o.sentence, _first_in(o.copy, terms)),
                  url=items[o.item].url, document_id=items[o.item].document_id)
         for o in chosen
     )
@@ -290,7 +288,7 @@ def rank_directions(
     clusters = _clusters(kept)
 
     scored: list[tuple[Direction, int]] = []
-    for cl, facets in _merge_facets(clusters, items):
+    for cl, facets, home in _merge_facets(clusters, items):
         rep = cl[0]
         members = [m.text for m in cl]
         bonus = 1.0 + min(0.5, 0.1 * (len(cl) - 1))
@@ -302,7 +300,7 @@ def rank_directions(
             terms=tuple(dict.fromkeys(terms))[:8],
             score=round(rep.score * bonus, 4),
             evidence=_evidence(occs, items, (wording.removesuffix(DIRECTION_SUFFIX), rep.text)),
-        ), _home(occs)))
+        ), home))
     return _diversify(scored, limit)
 
 
@@ -337,17 +335,19 @@ def _clusters(kept: Sequence[Candidate]) -> list[list[Candidate]]:
 
 def _merge_facets(
     clusters: Sequence[list[Candidate]], items: Sequence[DirectionInput]
-) -> list[tuple[list[Candidate], list[list[Candidate]]]]:
+) -> list[tuple[list[Candidate], list[list[Candidate]], int]]:
     """Fold the clusters of one document that name its subject into one direction: 就业公共服务
     and 就业促进机制 are facets of a 就业 document's leading direction, not directions of their
     own. The subject is the title word the document uses most; the direction is worded by the
     cluster that is the subject itself when there is one (学校家庭社会协同育人 of a 学校家庭社会
-    协同育人 plan), else by the best. Other themes of the document stay apart."""
+    协同育人 plan), else by the best. Other themes of the document stay apart. Each comes with
+    its home document (``_home``)."""
     groups: dict[tuple[int, str], list[list[Candidate]]] = {}
     order: list[tuple[int, str] | int] = []
     subject_word: dict[int, str] = {}
+    homes = [_home([o for m in cl for o in m.occs]) for cl in clusters]
     for k, cl in enumerate(clusters):
-        home = _home([o for m in cl for o in m.occs])
+        home = homes[k]
         if home not in subject_word:
             subject_word[home] = _subject_word(items[home])
         word = subject_word[home]
@@ -359,18 +359,18 @@ def _merge_facets(
             groups[key].append(cl)
         else:
             order.append(k)
-    out: list[tuple[list[Candidate], list[list[Candidate]]]] = []
+    out: list[tuple[list[Candidate], list[list[Candidate]], int]] = []
     for entry in order:
         if isinstance(entry, int):
-            out.append((list(clusters[entry]), []))
+            out.append((list(clusters[entry]), [], homes[entry]))
             continue
         group = groups[entry]
-        subject = T.matching_copy(unwrap_title(items[entry[0]].title))
+        subject = _title_subject(items[entry[0]].title)
         named = [cl for cl in group if cl[0].text in subject]
         host = max(named, key=lambda cl: len(cl[0].text)) if named else group[0]
         best = max(cl[0].score for cl in group)
         host = [Candidate(host[0].text, host[0].kind, host[0].occs, best), *host[1:]]
-        out.append((host, [cl for cl in group if cl[0].text != host[0].text]))
+        out.append((host, [cl for cl in group if cl[0].text != host[0].text], entry[0]))
     return out
 
 
@@ -385,10 +385,16 @@ def _subject_word(item: DirectionInput) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _title_subject(title: str) -> str:
+    """What a title is about: the transmitted document's title after 关于 (matching copy)."""
+    return T.matching_copy(unwrap_title(title)).rsplit("关于", 1)[-1]
+
+
+@lru_cache(maxsize=4096)
 def _subject_words(title: str) -> frozenset[str]:
     """Vocabulary and generic policy words (two characters or more) of what a title is about:
     the part after 关于, without the issuing body (教育 of 教育委员会 is not the subject)."""
-    subject = T.matching_copy(unwrap_title(title)).rsplit("关于", 1)[-1]
+    subject = _title_subject(title)
     words = T.load_vocabulary() | T.load_stopterms()
     return frozenset(subject[i:j] for i in range(len(subject))
                      for j in range(i + 2, min(len(subject), i + 12) + 1) if subject[i:j] in words)
