@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,50 @@ def test_reporting_commands_on_an_empty_store(tmp_path: Path, args: list[str]) -
                                        str(REPO / "sources.yaml"), *args])
     assert result.exit_code == 0, result.output
     json.loads(result.output)
+
+
+def _production_store(path: Path) -> None:
+    with Store.open(path) as store, store.transaction():
+        store.save_version(url="http://jw.cq.gov.cn/zwgk/t1.html", identity_key="jw:t1",
+                           title="重庆市教育委员会关于开展职业院校教学能力比赛的通知",
+                           text="一、比赛安排\n各区县教委：现将有关事项通知如下。", text_hash="h1",
+                           level="municipal", source_id="cq-jw")
+
+
+def _demo(store_arg: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    import os
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "watcher", *store_arg, "demo"], cwd=cwd,
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+
+
+def test_demo_leaves_the_store_named_by_watcher_store_alone(tmp_path: Path) -> None:
+    """The container sets WATCHER_STORE to the production store; `watcher demo` there used to
+    replace it with demo data. The demo now builds its own store and the user's stays whole."""
+    prod = tmp_path / "data" / "watcher.db"
+    prod.parent.mkdir()
+    _production_store(prod)
+    proc = _demo([], {"WATCHER_STORE": str(prod)}, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with Store.open(prod) as store:
+        assert [d.title for d in store.documents()] == ["重庆市教育委员会关于开展职业院校教学能力比赛的通知"]
+    with Store.open(tmp_path / "store" / "demo.db") as demo:
+        assert len(demo.documents()) > 10
+
+
+def test_demo_refuses_to_overwrite_a_store_with_real_data(tmp_path: Path) -> None:
+    prod = tmp_path / "watcher.db"
+    _production_store(prod)
+    proc = _demo(["--store", str(prod)], {}, tmp_path)
+    assert proc.returncode != 0
+    assert "非演示数据" in proc.stderr and "Traceback" not in proc.stderr
+    with Store.open(prod) as store:
+        assert len(store.documents()) == 1 and store.integrity_ok()
+
+
+def test_demo_may_rebuild_a_store_it_made_itself(tmp_path: Path) -> None:
+    target = tmp_path / "mine.db"
+    assert _demo(["--store", str(target)], {}, tmp_path).returncode == 0
+    again = _demo(["--store", str(target)], {}, tmp_path)
+    assert again.returncode == 0, again.stderr

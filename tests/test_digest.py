@@ -18,6 +18,7 @@ from watcher.config import DigestSettings, parse_config
 from watcher.digest import build_digest, issue_numbers, lead_sentence, mail_digest, week_bounds
 from watcher.models import Alert, Direction, Evidence, FetchAttempt
 from watcher.normalize import normalize
+from watcher.numerals import cn_numeral, parse_cn_numeral
 from watcher.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
@@ -271,3 +272,37 @@ def test_cli_digest_rejects_a_bad_week(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--store", str(tmp_path / "w.db"), "--config",
                                        str(tmp_path / "none.yaml"), "digest", "--week", "2026-47"])
     assert result.exit_code == 1 and "2026-W47" in result.output
+
+
+@pytest.mark.parametrize(("n", "numeral"), [
+    (1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (99, "九十九"), (100, "一百"),
+    (101, "一百零一"), (110, "一百一十"), (999, "九百九十九"), (1000, "一千"), (1005, "一千零五"),
+    (10000, "一万"), (10050, "一万零五十"), (120000, "十二万"),
+])
+def test_chinese_numerals_for_every_count(n: int, numeral: str) -> None:
+    assert cn_numeral(n) == numeral
+    assert parse_cn_numeral(numeral) == n
+
+
+def test_a_week_of_120_documents_still_gives_a_digest(tmp_path: Path) -> None:
+    """A busy week (99 documents and more) crashed the digest in the numeral of its sections,
+    and with it the daemon's weekly job. Built here by the daemon's own job."""
+    from watcher.scheduler import Daemon
+
+    db = tmp_path / "w.db"
+    with Store.open(db, clock=Clock(IN_WEEK)) as s:
+        topics = ["学前教育", "职业本科", "双高计划", "教师培训", "数字校园", "产教融合", "体育美育",
+                  "劳动教育", "心理健康", "国际交流", "招生考试", "资助工作"]
+        for i in range(120):
+            topic = topics[i % len(topics)]
+            _save(s, f"http://jw.cq.gov.cn/t{i}.html", f"{i + 1}号：{topic}第{i // len(topics) + 1}批项目",
+                  f"一、项目安排\n请各校按要求做好{topic}第{i}项工作。", "municipal",
+                  {"published_date": "2026-11-17"})
+    daemon = Daemon(lambda: parse_config(_yaml()), db)
+    daemon._digest(WEEK)
+    with Store.open(db) as s:
+        saved = s.get_digest(WEEK)
+    assert saved is not None
+    md = saved["markdown"]
+    assert "资助工作第10批项目" in md
+    assert "## 一百二十、" in md or "本期其他新文件" in md

@@ -26,6 +26,7 @@ import jinja2
 from watcher.config import Config, DigestSettings
 from watcher.errors import WatcherError
 from watcher.models import LEVEL_LABEL, LEVELS, Direction
+from watcher.numerals import cn_numeral
 from watcher.store.records import DocumentRow
 
 __all__ = ["Digest", "DigestContext", "build_digest", "current_week", "digest_context",
@@ -52,7 +53,7 @@ MAX_POINTS = 12
 MAX_SENTENCE = 140
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CN_DIGITS = "零一二三四五六七八九"
+CN_NUMERAL_CHARS = "零一二三四五六七八九十百千"
 TEMPLATES = Path(__file__).parent / "templates"
 log = logging.getLogger(__name__)
 
@@ -206,13 +207,6 @@ def issue_numbers(week: str, settings: DigestSettings) -> tuple[int, int]:
     return max(1, issue), max(1, total)
 
 
-def cn_number(n: int) -> str:
-    if n < 10:
-        return CN_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
-
-
 def cn_date(iso: str) -> str:
     d = date.fromisoformat(iso[:10])
     return f"{d.year}年{d.month}月{d.day}日"
@@ -261,7 +255,7 @@ def key_points(text: str, title: str) -> tuple[KeyPoint, ...]:
                 _sentences(c.heading + "。" if c.heading else c.body)[0]
                 for c in s.children[:1] if c.heading or c.body
             ]
-            marker = s.number + ("、" if s.number and s.number[-1] in CN_DIGITS + "十" else "")
+            marker = s.number + ("、" if s.number and s.number[-1] in CN_NUMERAL_CHARS else "")
             points.append(KeyPoint(marker, s.heading.rstrip("。"), _clip(first[0]) if first else ""))
         if points:
             return tuple(points)
@@ -357,7 +351,7 @@ def digest_context(
     for n, d in enumerate(leads, 1):
         title, text = texts[d.id]
         entries.append(DocEntry(
-            ordinal=cn_number(n), date_cn=cn_date(d.date or d.first_seen), issuer=d.issuer or "",
+            ordinal=cn_numeral(n), date_cn=cn_date(d.date or d.first_seen), issuer=d.issuer or "",
             title=d.title, url=d.url, level_label=LEVEL_LABEL.get(d.level or "", ""),
             lead=lead_sentence(text, title), points=key_points(text, title),
             related=tuple(attached[d.id]), compare=_compare_box(store, d),
@@ -381,7 +375,7 @@ def digest_context(
         name=settings.name, publisher=settings.publisher, week=week, issue=issue, total=total,
         date=day.isoformat(), date_cn=cn_date(day.isoformat()), weekday_cn=WEEKDAYS[day.weekday()],
         docs=tuple(entries), directions=tuple(directions[: settings.max_directions]), ops=ops,
-        directions_ordinal=cn_number(len(entries) + 1),
+        directions_ordinal=cn_numeral(len(entries) + 1),
     )
 
 

@@ -24,6 +24,9 @@ __all__ = ["AppContext", "main", "pass_app"]
 class AppContext:
     store_arg: str | None
     config_arg: str
+    # True only when --store was typed on this command line: the demo must not take a store
+    # from WATCHER_STORE (the container sets it to the production store).
+    store_on_command_line: bool = False
 
     @property
     def store_path(self) -> Path:
@@ -67,7 +70,9 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, store_arg: str | None, config_arg: str) -> None:
     """policy-watcher: 监测政策网站、保存每个版本、对照上位文件、生成周报。"""
-    ctx.obj = AppContext(store_arg=store_arg, config_arg=config_arg)
+    source = ctx.get_parameter_source("store_arg")
+    ctx.obj = AppContext(store_arg=store_arg, config_arg=config_arg,
+                         store_on_command_line=source is click.core.ParameterSource.COMMANDLINE)
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
-from watcher.errors import ExtractError, WatcherError
+from watcher.errors import ConfigError, ExtractError, WatcherError
 from watcher.models import LEVEL_LABEL
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from watcher.pipeline import CycleReport, SourceOutcome
     from watcher.store import Store
 
+DEMO_STORE = Path("store") / "demo.db"
 _STATUS = {"ok": "正常", "partial": "部分失败", "failed": "失败"}
 
 
@@ -201,7 +202,8 @@ def demo(app: AppContext, keep_serving: bool) -> None:
     from watcher.store import Store
 
     console = _console()
-    store_path = app.store_path if app.store_arg else Path("store") / "demo.db"
+    store_path = app.store_path if app.store_on_command_line else DEMO_STORE
+    _refuse_non_demo_store(store_path)
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(str(store_path) + suffix).unlink(missing_ok=True)
     started = time.monotonic()
@@ -209,6 +211,7 @@ def demo(app: AppContext, keep_serving: bool) -> None:
         config = demo_config(server.base_url)
         console.print(f"演示网站已启动: {server.base_url}  (数据库: {store_path})")
         with cycle_lock(store_path), Store.open(store_path) as store:
+            store.mark_demo()
             console.print("[bold]第一轮[/bold]：首次抓取全部演示来源")
             run_cycle_with_progress(config, store, None, console, "第一轮")
             server.set_edition(2)
@@ -225,6 +228,21 @@ def demo(app: AppContext, keep_serving: bool) -> None:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
+
+
+def _refuse_non_demo_store(path: Path) -> None:
+    """The demo rebuilds its store from nothing; it must never do that to a user's data."""
+    from watcher.store import Store
+
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with Store.open(path) as store:
+        if store.holds_only_demo_data():
+            return
+    raise ConfigError(
+        f"数据库 {path} 中有非演示数据，演示不会覆盖它。"
+        f"请去掉 --store（演示默认使用 {DEMO_STORE}），或用 --store 指定一个新文件。"
+    )
 
 
 def _print_findings(store: Store, console: Console) -> None:

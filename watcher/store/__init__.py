@@ -11,10 +11,13 @@ A ``Store`` belongs to one thread: the daemon opens one per worker thread.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -98,6 +101,22 @@ class Store(DocumentsMixin, OutboxMixin, DigestsMixin):
                 (key, value),
             )
 
+    def mark_demo(self) -> None:
+        """Record that this store holds the demo's data, so a later demo may rebuild it."""
+        self.set_meta("demo_store", "1")
+
+    def holds_only_demo_data(self) -> bool:
+        """True for a store the demo made (or an empty one); False for anything a user stored.
+
+        Stores made by the demo before it marked them are recognised by their documents all
+        coming from loopback addresses, which real sources never fetch from."""
+        if self.get_meta("demo_store") == "1":
+            return True
+        urls = [str(r["url"]) for r in self.query("SELECT url FROM documents")]
+        for row in self.query("SELECT config_json FROM sources"):
+            urls += _URL.findall(str(row["config_json"]))
+        return all(_is_loopback_url(u) for u in urls)
+
     def heartbeat(self) -> None:
         self.set_meta("heartbeat", self.now())
 
@@ -124,6 +143,19 @@ class Store(DocumentsMixin, OutboxMixin, DigestsMixin):
         row = self.conn.execute("PRAGMA integrity_check").fetchone()
         return bool(row) and row[0] == "ok"
 
+
+
+_URL = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def _is_loopback_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _statements(script: str) -> list[str]:
