@@ -4,7 +4,7 @@ Compares the national 纲要 (old) with the Chongqing 规划 (new) from tests/fi
 the same pair concatenated 4× and 16×. For each size it times
   - whole-document diff-match-patch (Diff_Timeout=0: no time limit) and reports how much of the
     text it marks equal — the "diff" of two different plans;
-  - section alignment (``watcher.compare.compare``: structure, TF-IDF pairing, sentence diffs)
+  - section alignment (``watcher.analysis.compare.compare``: structure, TF-IDF pairing, sentence diffs)
     and what it finds (paired / new sections, carried share).
 In full mode the whole-document dmp beyond 1× is capped at 30 s (unlimited it runs for many
 minutes) and the table marks it. ``--short`` keeps it to a few seconds: whole-document dmp runs on a 3,000-character prefix of each
@@ -25,11 +25,11 @@ from diff_match_patch import diff_match_patch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from watcher.compare import compare  # noqa: E402
-from watcher.structure import parse  # noqa: E402
+from watcher.analysis.compare import compare  # noqa: E402
+from watcher.text.structure import parse  # noqa: E402
 
 try:
-    from watcher.normalize import normalize
+    from watcher.text.normalize import normalize
 except ImportError:  # pragma: no cover - normalize is another area's module
     def normalize(text: str) -> str:
         return text

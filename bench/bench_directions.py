@@ -7,7 +7,7 @@ Chongqing 规划 as the period, the national 纲要 as history) and only speed i
 
 For each editors' choice it prints the rank (1 = first) that
 
-  - ``watcher.directions.rank_directions`` gives it, and
+  - ``watcher.analysis.directions.rank_directions`` gives it, and
   - the obvious alternatives give it: ``jieba.analyse.extract_tags`` (TF-IDF with jieba's IDF
     table) and ``jieba.analyse.textrank`` over the period's text, both with the project's policy
     vocabulary loaded and its aliases applied (AI → 人工智能), so they see the same words;
@@ -31,9 +31,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.support.bulletin import EDITORS_CHOICES, bulletin_items, history_documents  # noqa: E402
-from watcher import terms as T  # noqa: E402
-from watcher.directions import DirectionInput, rank_directions  # noqa: E402
-from watcher.structure import parse  # noqa: E402
+from watcher.analysis.directions import DirectionInput, rank_directions  # noqa: E402
+from watcher.text import terms as T  # noqa: E402
+from watcher.text.structure import parse  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
 DEMO = REPO / "tests" / "fixtures" / "text"

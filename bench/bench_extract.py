@@ -28,7 +28,7 @@ import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
 from tests.support.metric import SetScore, score_page, score_set  # noqa: E402
-from watcher.extract import extract  # noqa: E402
+from watcher.ingest.extract import extract  # noqa: E402
 from watcher.models import META_KEYS  # noqa: E402
 
 EXTRACT_DEV = REPO.parent / "shared" / "extract-dev" / "cwced-dev"

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.loopback import LoopbackServer, Reply
 from watcher.config import FetchSettings, ListSpec, Source
-from watcher.fetch import Fetcher
+from watcher.ingest.fetch import Fetcher
 from watcher.models import FetchAttempt, Fetched
 
 HOSTS = 10

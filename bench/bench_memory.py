@@ -65,7 +65,7 @@ def _store_bytes(path: Path) -> int:
 def run_variant(variant: str, cycles: int, every: int, sources: list[str] | None) -> dict[str, Any]:
     """Run ``cycles`` cycles in this process and return the samples (called in a child)."""
     from watcher.demo.server import DemoServer, demo_config
-    from watcher.pipeline import Pipeline
+    from watcher.pipeline.cycle import Pipeline
     from watcher.store import Store
 
     logging.disable(logging.CRITICAL)  # the pipeline logs each fetch; we measure, not read

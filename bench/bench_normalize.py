@@ -3,10 +3,10 @@
 Input: seed 001 (the 175-page compilation of public documents, ``../shared/seeds/001_*``), or the
 plan texts in ``tests/fixtures/text`` when ``../shared`` is absent. Measures
 
-  - ``watcher.normalize.normalize`` in MB/s of UTF-8 input, against the obvious baseline of a
+  - ``watcher.text.normalize.normalize`` in MB/s of UTF-8 input, against the obvious baseline of a
     plain OpenCC ``t2s`` pass over the same text (normalize runs one such pass itself, plus
     mojibake, pinyin, furniture and de-wrapping rules);
-  - ``watcher.structure.parse`` on the normalised text in sections/s and MB/s, against a
+  - ``watcher.text.structure.parse`` on the normalised text in sections/s and MB/s, against a
     one-regex heading splitter (``一、`` / ``（一）`` / ``1.`` at a line start) that knows nothing
     of ranks, numbering order, tables or quoted lists.
 
@@ -32,8 +32,8 @@ import opencc
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from watcher.normalize import normalize  # noqa: E402
-from watcher.structure import flatten, parse  # noqa: E402
+from watcher.text.normalize import normalize  # noqa: E402
+from watcher.text.structure import flatten, parse  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
 FIXTURES = REPO / "tests" / "fixtures" / "text"

@@ -39,10 +39,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from watcher.diff import text_fingerprint  # noqa: E402
-from watcher.normalize import normalize  # noqa: E402
+from watcher.analysis.diff import text_fingerprint  # noqa: E402
 from watcher.store import Store  # noqa: E402
-from watcher.structure import parse, to_outline_json  # noqa: E402
+from watcher.text.normalize import normalize  # noqa: E402
+from watcher.text.structure import parse, to_outline_json  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "text"
 SEED = 20241231
@@ -175,7 +175,7 @@ def _save(store: Store, v: Version) -> None:
     blob = store.put_blob(v.html, "text/html")
     store.save_version(url=v.url, identity_key=v.title, title=v.title, text=v.text,
                        text_hash=text_fingerprint(v.text), meta={"issuer": "重庆市教育委员会"},
-                       source_id="bench", level="municipal", kind="通知", structure_json=v.outline,
+                       source_id="bench", level="municipal", kind="通知",
                        blob_hash=blob, encoding="utf-8")
 
 

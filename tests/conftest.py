@@ -27,7 +27,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     import asyncio
 
     from watcher.demo.server import DemoServer, demo_config
-    from watcher.pipeline import Pipeline
+    from watcher.pipeline.cycle import Pipeline
     from watcher.store import Store
 
     path = tmp_path_factory.mktemp("demo") / "watcher.db"

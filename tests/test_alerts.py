@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from watcher import alerts as A
 from watcher.config import ListSpec, Source, Topic
+from watcher.deliver import alerts as A
 from watcher.models import (
     Alert,
     Comparison,

@@ -13,7 +13,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from watcher.attachments import (
+from watcher.errors import ExtractError, UnsafeInputError
+from watcher.ingest.attachments import (
     CELL_SEPARATOR,
     PAGE_BREAK,
     UNSUPPORTED_OLE,
@@ -22,7 +23,6 @@ from watcher.attachments import (
     text_from_bytes,
     text_from_file,
 )
-from watcher.errors import ExtractError, UnsafeInputError
 from watcher.models import Attachment
 
 # --------------------------------------------------------------------------- fixture builders

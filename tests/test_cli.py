@@ -68,7 +68,7 @@ def test_import_of_seed_001_yields_the_two_plans_separately(tmp_path: Path) -> N
         assert national and local and national[0].id != local[0].id
         # The local plan cites the national one: the import links and compares them.
         comparisons = store.comparisons(new_document_id=local[0].id)
-    assert comparisons and comparisons[0]["old_document_id"] == national[0].id
+    assert comparisons and comparisons[0].old_document_id == national[0].id
 
 
 def test_extract_json_prints_the_article() -> None:

@@ -11,17 +11,18 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import REPO, seed_path
-from watcher.compare import compare, comparison_to_json
-from watcher.errors import CompareError
-from watcher.models import Comparison, Section, SectionMatch
-from watcher.normalize import normalize
-from watcher.report import (
+from watcher.analysis.compare import compare
+from watcher.analysis.report import (
     comparison_html,
     comparison_markdown,
     version_diff_html,
     version_diff_markdown,
 )
-from watcher.structure import parse
+from watcher.errors import CompareError
+from watcher.models import Comparison, Section, SectionMatch
+from watcher.serialize import comparison_to_json
+from watcher.text.normalize import normalize
+from watcher.text.structure import parse
 
 FIXTURES = REPO / "tests" / "fixtures" / "text"
 NATIONAL = FIXTURES / "national_gangyao.txt"
@@ -169,7 +170,7 @@ def test_html_escapes_document_text() -> None:
 
 
 def test_version_diff_reports() -> None:
-    from watcher.diff import diff_versions
+    from watcher.analysis.diff import diff_versions
 
     old = Section("", 0, "", "", "", (Section("一", 1, "一", "目标", "到2027年建成<10>所学校。"),))
     new = Section("", 0, "", "", "", (Section("一", 1, "一", "目标", "到2028年建成<10>所学校。"),))

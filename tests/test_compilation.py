@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import seed_path
-from watcher.compilation import CompiledDocument, split_compilation
+from watcher.ingest.compilation import CompiledDocument, split_compilation
 
 FIXTURE = Path(__file__).parent / "fixtures" / "files" / "compilation_sample.txt"
 RAW = {"clean": lambda s: s}  # bodies as raw lines, independent of the normalize stage

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.receiver import Receiver
+from watcher.deliver.outbox import SEVERITY_RANK, idempotency_key
 from watcher.demo.server import DemoServer
 from watcher.models import Alert
-from watcher.outbox import SEVERITY_RANK, idempotency_key
 from watcher.store import Store
 from watcher.store.outbox import channel_key
 

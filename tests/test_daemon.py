@@ -16,7 +16,7 @@ import pytest
 
 from watcher.config import parse_config
 from watcher.demo.server import DemoServer
-from watcher.scheduler import Daemon, last_due_digest_week
+from watcher.pipeline.scheduler import Daemon, last_due_digest_week
 from watcher.store import Store
 
 LIST = """<html><head><meta charset="utf-8"><title>通知公告</title></head><body>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watcher.dates import parse_date
+from watcher.text.dates import parse_date
 
 
 @pytest.mark.parametrize(

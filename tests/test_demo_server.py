@@ -207,7 +207,7 @@ def test_demo_tree_stays_small() -> None:
 
 
 def test_discover_finds_the_same_links(cfg: Config, client: httpx.Client) -> None:
-    discover = pytest.importorskip("watcher.discover")
+    discover = pytest.importorskip("watcher.ingest.discover")
     ours = _all_links(cfg, client)
     for src in cfg.sources:
         for spec in src.lists:
@@ -261,7 +261,7 @@ _BY_PATH = {d["path"]: d for d in MANIFEST}
 @pytest.mark.parametrize("path", sorted(EXPECTED), ids=lambda p: p.rsplit("/", 1)[-1])
 def test_extract_reads_title_and_metadata(
         path: str, cfg: Config, demo: DemoServer, client: httpx.Client) -> None:
-    extract_mod = pytest.importorskip("watcher.extract")
+    extract_mod = pytest.importorskip("watcher.ingest.extract")
     doc = _BY_PATH[path]
     url = demo.url(doc["host"], path)
     source: Source = cfg.source(SOURCE_OF_HOST[doc["host"]])
@@ -279,7 +279,7 @@ def test_extract_reads_title_and_metadata(
 
 
 def test_extract_finds_the_docx_attachments(cfg: Config, demo: DemoServer, client: httpx.Client) -> None:
-    extract_mod = pytest.importorskip("watcher.extract")
+    extract_mod = pytest.importorskip("watcher.ingest.extract")
     doc = next(d for d in MANIFEST if d.get("attachments"))
     url = demo.url(doc["host"], doc["path"])
     article = extract_mod.extract(client.get(url).content, url,

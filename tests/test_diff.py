@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watcher.diff import diff_versions, is_flip_flop, text_fingerprint
+from watcher.analysis.diff import diff_versions, is_flip_flop, text_fingerprint
 from watcher.models import Section
 
 PARA = (

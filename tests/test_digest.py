@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,14 +11,17 @@ import pytest
 from docx import Document
 
 from tests.support.receiver import Receiver, SmtpSink
-from watcher import structure
-from watcher.compare import compare, comparison_to_json
+from watcher.analysis.compare import compare
 from watcher.config import DigestSettings, parse_config
-from watcher.digest import build_digest, issue_numbers, lead_sentence, mail_digest, week_bounds
+from watcher.deliver.digest import build_digest, issue_numbers, queue_digest
+from watcher.deliver.digest.context import lead_sentence
+from watcher.deliver.outbox import channels_from_config, deliver_pending
 from watcher.models import Alert, Direction, Evidence, FetchAttempt
-from watcher.normalize import normalize
-from watcher.numerals import cn_numeral, parse_cn_numeral
+from watcher.periods import week_bounds
 from watcher.store import Store
+from watcher.text import structure
+from watcher.text.normalize import normalize
+from watcher.text.numerals import cn_numeral, parse_cn_numeral
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 WEEK = "2026-W47"                       # Monday 2026-11-16 … Sunday 2026-11-22
@@ -46,11 +48,9 @@ def _text(name: str) -> str:
 
 
 def _save(store: Store, url: str, title: str, text: str, level: str, meta: dict[str, str]) -> int:
-    tree = structure.parse(text, title)
     result = store.save_version(
         url=url, identity_key=url, title=title, text=text, text_hash=str(hash(text)), meta=meta,
         level=level, source_id="demo",
-        structure_json=json.dumps(structure.to_outline_json(tree), ensure_ascii=False),
     )
     return result.document_id
 
@@ -79,7 +79,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.add_comparison(new_document_id=cq, old_document_id=nat,
                      new_version_id=doc_cq.current_version_id,
                      old_version_id=doc_nat.current_version_id,
-                     summary=dict(cmp.summary), result=comparison_to_json(cmp))
+                     comparison=cmp)
     s.sync_sources(parse_config(_yaml()).sources)
     s.log_fetch("demo", FetchAttempt(url="http://cq.gov.cn/list", status=521, bytes=0,
                                      duration_ms=3.0, error="反爬虫验证页面", outcome="blocked"))
@@ -236,8 +236,11 @@ def test_mail_digest_once_per_week(store: Store) -> None:
     digest = build_digest(store, WEEK, SETTINGS, directions=[])
     with SmtpSink() as smtp, Receiver() as bot:
         config = parse_config(_yaml(f"['{smtp.url()}', 'wecom://k?endpoint={bot.url('/w')}']"))
-        assert mail_digest(store, config, digest, environ={}) == []
-        assert mail_digest(store, config, digest, environ={}) == []      # already mailed
+        assert queue_digest(store, config, digest, environ={})
+        report = deliver_pending(store, channels_from_config(config, environ={}), config.settings.notify)
+        assert not report.errors
+        assert not queue_digest(store, config, digest, environ={})       # queued once per week
+        deliver_pending(store, channels_from_config(config, environ={}), config.settings.notify)
     (mail,) = smtp.messages
     assert "第1期·总第1期" in mail["Subject"]
     assert [p.get_filename() for p in mail.iter_attachments()] == [f"digest-{WEEK}.docx"]
@@ -287,7 +290,7 @@ def test_chinese_numerals_for_every_count(n: int, numeral: str) -> None:
 def test_a_week_of_120_documents_still_gives_a_digest(tmp_path: Path) -> None:
     """A busy week (99 documents and more) crashed the digest in the numeral of its sections,
     and with it the daemon's weekly job. Built here by the daemon's own job."""
-    from watcher.scheduler import Daemon
+    from watcher.pipeline.scheduler import Daemon
 
     db = tmp_path / "w.db"
     with Store.open(db, clock=Clock(IN_WEEK)) as s:

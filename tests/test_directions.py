@@ -11,9 +11,7 @@ from click.testing import CliRunner
 
 from tests.conftest import seed_path
 from tests.support.bulletin import EDITORS_CHOICES, bulletin_items, history_documents
-from watcher.cli import main
-from watcher.config import Topic
-from watcher.directions import (
+from watcher.analysis.directions import (
     DirectionInput,
     HistoryStats,
     SectionInput,
@@ -23,6 +21,8 @@ from watcher.directions import (
     rank_directions,
     topic_hits,
 )
+from watcher.cli import main
+from watcher.config import Topic
 from watcher.models import Direction
 from watcher.store import Store
 

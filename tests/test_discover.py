@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from watcher.config import ListSpec
-from watcher.discover import (
+from watcher.errors import ExtractError
+from watcher.ingest.discover import (
     find_links,
     list_page_urls,
-    normalize_date,
     parse_lenient_json,
     take_new,
 )
-from watcher.errors import ExtractError
 from watcher.models import Link
+from watcher.text.dates import parse_list_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discover"
 
@@ -247,7 +247,7 @@ def test_missing_or_broken_list_yields_no_links() -> None:
     ],
 )
 def test_normalize_date(value: object, expected: str | None) -> None:
-    assert normalize_date(value) == expected
+    assert parse_list_date(value) == expected
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,9 @@ from tests.conftest import SHARED
 from tests.support.metric import score_page, score_set
 from watcher.config import DetailRules
 from watcher.errors import ExtractError
-from watcher.extract import extract
-from watcher.extract_dom import attachment_ext, parse_html, tidy_lines
-from watcher.extract_meta import scan_meta, strip_site_suffix
+from watcher.ingest.extract import extract
+from watcher.ingest.extract._dom import attachment_ext, parse_html, tidy_lines
+from watcher.ingest.extract._meta import scan_meta, strip_site_suffix
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 GOLD = sorted(PAGES.rglob("*.json"))

@@ -23,7 +23,7 @@ from tests.support.loopback import LoopbackServer, Reply, redirect
 from tests.support.loopback import _Handler as _LoopbackHandler
 from tests.support.loopback import _Server as _LoopbackHTTPServer
 from watcher.config import Config, FetchSettings, ListSpec, Settings, Source
-from watcher.pipeline import CycleReport, Pipeline
+from watcher.pipeline.cycle import CycleReport, Pipeline
 from watcher.store import Store
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from watcher.cli import main
-from watcher.feed import alerts_atom
+from watcher.deliver.feed import alerts_atom
 from watcher.models import Alert, Evidence
 from watcher.store import Store
 

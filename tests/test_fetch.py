@@ -17,7 +17,7 @@ import pytest
 from tests.support.loopback import LoopbackServer, Reply, redirect
 from watcher.config import FetchSettings, ListSpec, Source
 from watcher.errors import BlockedError, FetchError, HTTPStatusError, OffsiteError, TooLargeError
-from watcher.fetch import Fetcher, decode_html
+from watcher.ingest.fetch import Fetcher, decode_html
 from watcher.models import FetchAttempt, Fetched
 
 FAST = FetchSettings(

@@ -27,9 +27,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from watcher import attachments, compare, discover, extract, normalize, structure
+from watcher.analysis import compare
 from watcher.config import ListSpec
 from watcher.errors import ExtractError, UnsafeInputError, WatcherError
+from watcher.ingest import attachments, discover, extract
+from watcher.text import keys, normalize, structure
 
 #: Seconds one call may take on a 100 KB input. extract gets more: on element-dense pages
 #: (33k unclosed <p>) its trafilatura fallback alone takes ~2-3 s on a loaded 2-core runner.
@@ -104,7 +106,7 @@ def _stages(value: str | bytes) -> Iterator[tuple[str, float, Callable[[], Any]]
     yield "extract", EXTRACT_BOUND_SECONDS, lambda: extract.extract(value, "http://h.example/a.html")
     clean = normalize.normalize(text)
     yield "normalize", BOUND_SECONDS, lambda: normalize.normalize(text)
-    yield "match_key", BOUND_SECONDS, lambda: normalize.match_key(text)
+    yield "match_key", BOUND_SECONDS, lambda: keys.match_key(text)
     yield "structure.parse", BOUND_SECONDS, lambda: structure.to_outline_json(structure.parse(clean, "标题"))
     for kind, spec in LIST_SPECS.items():
         yield f"find_links[{kind}]", BOUND_SECONDS, lambda spec=spec: discover.find_links(spec, text, "http://h.example/")
@@ -266,7 +268,7 @@ def test_a_plan_compared_with_itself_carries_everything_and_adds_nothing(text: s
 def test_normalize_and_match_key_on_any_text(text: str) -> None:
     clean = bounded(normalize.normalize, text)
     assert isinstance(clean, str) and "\r" not in clean
-    key = bounded(normalize.match_key, text)
+    key = bounded(keys.match_key, text)
     assert isinstance(key, str) and not any(ch.isspace() for ch in key)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watcher.identity import (
+from watcher.text.identity import (
     canonical_url,
     doc_kind,
     doc_numbers,

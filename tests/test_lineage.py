@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO
+from watcher.analysis.lineage import (
+    configured_parent,
+    find_citations,
+    find_predecessor,
+    match_cited,
+)
 from watcher.config import Pair
-from watcher.lineage import configured_parent, find_citations, find_predecessor, match_cited
 
 FIXTURES = REPO / "tests" / "fixtures" / "text"
 

@@ -22,7 +22,7 @@ import psutil
 
 from tests.support.loopback import LoopbackServer, Reply
 from watcher.config import Config, FetchSettings, ListSpec, Settings, Source
-from watcher.pipeline import Pipeline
+from watcher.pipeline.cycle import Pipeline
 from watcher.store import Store
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

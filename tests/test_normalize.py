@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import seed_path
-from watcher.normalize import match_key, mojibake_score, normalize, normalize_report
+from watcher.text.keys import match_key
+from watcher.text.normalize import mojibake_score, normalize, normalize_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 

@@ -10,8 +10,7 @@ import json
 import pytest
 
 from tests.support.receiver import Receiver, SmtpSink
-from watcher.errors import NotifyError
-from watcher.notify import (
+from watcher.deliver.channels import (
     BOT_LIMITS,
     Message,
     parse_channel,
@@ -19,6 +18,7 @@ from watcher.notify import (
     split_message,
     webhook_signature,
 )
+from watcher.errors import NotifyError
 
 LONG_CHINESE = "\n".join(
     f"（{i}）深化产教融合，推进职业教育与普通教育融通，培养高素质技术技能人才，服务成渝地区双城经济圈建设。"

@@ -13,13 +13,13 @@ import pytest
 
 from tests.support.receiver import Receiver, SmtpSink
 from watcher.config import Config, NotifySettings, parse_config
-from watcher.models import Alert
-from watcher.outbox import (
+from watcher.deliver.outbox import (
     channel_rows,
     channels_for_alert,
     channels_from_config,
     deliver_pending,
 )
+from watcher.models import Alert
 from watcher.store import Store
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
@@ -285,10 +285,10 @@ def test_a_second_delivery_worker_is_refused_not_interleaved(tmp_path: Path) -> 
     """Two workers at once (the daemon's job and a manual `watcher deliver`) would both send the
     same pending alert; the second is refused while the first holds the store's delivery lock."""
     from watcher.config import NotifySettings
+    from watcher.deliver.outbox import deliver_pending
     from watcher.errors import StoreError
-    from watcher.locks import store_lock
-    from watcher.outbox import deliver_pending
     from watcher.store import Store
+    from watcher.store.locks import store_lock
 
     with Store.open(tmp_path / "w.db") as store:
         with store_lock(store.path, "deliver", "busy"), pytest.raises(StoreError, match="另一个投递进程"):

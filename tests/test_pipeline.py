@@ -11,7 +11,7 @@ import pytest
 
 from watcher.config import Config, ListSpec, Source
 from watcher.demo.server import DemoServer, demo_config
-from watcher.pipeline import Pipeline, cycle_lock
+from watcher.pipeline.cycle import Pipeline, cycle_lock
 from watcher.store import Store
 
 MANIFEST = json.loads(
@@ -53,7 +53,7 @@ def test_second_cycle_records_the_revised_edition_as_a_new_version(demo_run: tup
         kinds = [a["kind"] for a in store.alerts(limit=1000)]
         changes = store.changes()
     assert "new_version" in kinds and "new_document" in kinds
-    assert any(c["substantive"] for c in changes)
+    assert any(c.substantive for c in changes)
 
 
 def test_the_local_plan_is_compared_with_the_national_plan(demo_run: tuple[Path, Any, Any]) -> None:
@@ -61,9 +61,9 @@ def test_the_local_plan_is_compared_with_the_national_plan(demo_run: tuple[Path,
     with Store.open(path) as store:
         pairs = []
         for row in store.comparisons():
-            new, old = store.document(row["new_document_id"]), store.document(row["old_document_id"])
+            new, old = store.document(row.new_document_id), store.document(row.old_document_id)
             assert new is not None and old is not None
-            pairs.append((new.title, old.title, json.loads(row["summary_json"])))
+            pairs.append((new.title, old.title, row.comparison.summary))
     hits = [p for p in pairs if "教育强市" in p[0] and "教育强国建设规划纲要" in p[1]]
     assert hits, pairs
     summary = hits[0][2]

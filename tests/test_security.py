@@ -29,7 +29,7 @@ from tests.support.loopback import LoopbackServer, Reply
 from tests.support.receiver import Receiver
 from watcher.config import Config, FetchSettings, ListSpec, Settings, Source
 from watcher.demo.server import DemoServer
-from watcher.pipeline import Pipeline
+from watcher.pipeline.cycle import Pipeline
 from watcher.store import Store
 from watcher.web import create_app
 

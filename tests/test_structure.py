@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import seed_path
 from watcher.models import Section
-from watcher.normalize import normalize
-from watcher.structure import flatten, iter_sections, parse, render_outline, to_outline_json
+from watcher.text.normalize import normalize
+from watcher.text.structure import flatten, iter_sections, parse, render_outline, to_outline_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 SOURCE_END = "（来源："

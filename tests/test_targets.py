@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from watcher.analysis.targets import extract_targets, pair_targets
 from watcher.models import Section
-from watcher.targets import extract_targets, pair_targets
 
 
 def doc(body: str, heading: str = "主要目标") -> Section:

@@ -21,15 +21,6 @@ LEVEL_WEIGHT: Mapping[str, float] = {
     "district": 0.5,
     "media": 0.35,
 }
-#: Chinese names of the levels, for user-facing text.
-LEVEL_LABEL: Mapping[str, str] = {
-    "national": "国家",
-    "ministry": "部委",
-    "municipal": "市级",
-    "district": "区县",
-    "media": "媒体",
-}
-
 #: Metadata keys an Article may carry (all values are strings; dates are ISO YYYY-MM-DD).
 META_KEYS: tuple[str, ...] = (
     "index_no",        # 索引号
@@ -257,7 +248,7 @@ class Direction:
 
 AlertKind = Literal[
     "new_document", "new_version", "comparison", "direction", "topic", "source_health",
-    "source_recovered",
+    "source_recovered", "digest",
 ]
 Severity = Literal["info", "notice", "warning", "critical"]
 

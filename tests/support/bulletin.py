@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from watcher.directions import DirectionInput
+from watcher.analysis.directions import DirectionInput
 
 #: The bulletin's 本期推荐研究方向, each with the term that identifies it in a ranking.
 EDITORS_CHOICES: tuple[tuple[str, str], ...] = (
@@ -22,7 +22,7 @@ _DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[，,]?\s*")
 
 def bulletin_items(text: str) -> list[DirectionInput]:
     """The bulletin's document sections (「一、<date>，<title>」 … up to 推荐研究方向)."""
-    from watcher.structure import parse
+    from watcher.text.structure import parse
 
     heads = [m for m in _DOC_HEADING.finditer(text) if _DATE.match(m.group(1))]
     end = [m for m in _DOC_HEADING.finditer(text) if "推荐研究方向" in m.group(1)][-1]
@@ -41,7 +41,7 @@ def bulletin_items(text: str) -> list[DirectionInput]:
 
 def history_documents(text: str) -> list[str]:
     try:
-        from watcher.compilation import split_compilation
+        from watcher.ingest.compilation import split_compilation
     except ImportError:
         return [p for p in re.split(r"（来源：[^）]*）", text) if p.strip()]
     return [d.text for d in split_compilation(text)]

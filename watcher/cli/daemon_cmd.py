@@ -17,7 +17,7 @@ import click
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
 from watcher.errors import StoreError, WatcherError
-from watcher.models import LEVEL_LABEL
+from watcher.labels import LEVEL_LABEL
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
 
@@ -61,7 +61,7 @@ def _setup_logging(as_json: bool) -> None:
 @pass_app
 def run(app: AppContext, demo: bool, log_json: bool) -> None:
     """以前台方式运行守护进程：按计划抓取、投递告警、生成周报。SIGTERM/SIGINT 优雅退出，SIGHUP 重新加载配置。"""
-    from watcher.scheduler import Daemon
+    from watcher.pipeline.scheduler import Daemon
 
     _setup_logging(log_json)
     log = logging.getLogger("watcher.daemon")

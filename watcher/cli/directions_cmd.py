@@ -23,14 +23,14 @@ DEFAULT_DAYS = 7
 
 def read_file(path: Path) -> tuple[str, str]:
     """(title, text) of a .txt/.html/.pdf/.docx file."""
-    from watcher.importer import read_document_text
+    from watcher.ingest.files import read_document_text
 
     title, text, _meta = read_document_text(path)
     return title, text
 
 
 def _normalized(text: str) -> str:
-    from watcher.normalize import normalize
+    from watcher.text.normalize import normalize
 
     return normalize(text)
 
@@ -38,8 +38,8 @@ def _normalized(text: str) -> str:
 def directions_from_files(
     files: Sequence[Path], background: Sequence[Path], *, level: str | None, limit: int
 ) -> list[Direction]:
-    from watcher.directions import DirectionInput, rank_directions
-    from watcher.structure import parse
+    from watcher.analysis.directions import DirectionInput, rank_directions
+    from watcher.text.structure import parse
 
     items = []
     for path in files:
@@ -106,7 +106,7 @@ def directions_command(
             raise click.UsageError("--background 只能和文件参数一起使用。")
         start = _since(since)
         end = datetime.now(UTC).isoformat(timespec="seconds")
-        from watcher.directions import directions_for_period
+        from watcher.analysis.directions import directions_for_period
 
         with app.open_store() as store:
             found = directions_for_period(store, start, end, limit=limit)

@@ -18,16 +18,16 @@ from rich.table import Table
 
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
-from watcher.errors import ConfigError, ExtractError, WatcherError
-from watcher.models import LEVEL_LABEL
+from watcher.errors import ConfigError, ExtractError
+from watcher.labels import LEVEL_LABEL, OUTCOME_LABEL
 
 if TYPE_CHECKING:
     from watcher.models import Level
-    from watcher.pipeline import CycleReport, SourceOutcome
+    from watcher.pipeline.cycle import CycleReport, SourceOutcome
+    from watcher.pipeline.document import IngestRules
     from watcher.store import Store
 
 DEMO_STORE = Path("store") / "demo.db"
-_STATUS = {"ok": "正常", "partial": "部分失败", "failed": "失败"}
 
 
 def _console() -> Console:
@@ -38,7 +38,7 @@ def run_cycle_with_progress(
     config: Config, store: Store, source_ids: list[str] | None, console: Console, label: str = "抓取"
 ) -> CycleReport:
     """One cycle with a progress bar (on a terminal) and the per-source outcome table."""
-    from watcher.pipeline import Pipeline
+    from watcher.pipeline.cycle import Pipeline
 
     ids = source_ids or [s.id for s in config.sources if s.enabled]
     with Progress(
@@ -62,7 +62,7 @@ def print_report(report: CycleReport, console: Console) -> None:
     for col in ("来源", "新文档", "新版本", "未变化", "失败", "告警", "状态"):
         table.add_column(col, justify="left" if col in ("来源", "状态") else "right")
     for o in report.outcomes:
-        status = _STATUS[o.status] + (f"：{o.error[:60]}" if o.error else "")
+        status = OUTCOME_LABEL[o.status] + (f"：{o.error[:60]}" if o.error else "")
         table.add_row(o.name, str(o.new_documents), str(o.new_versions), str(o.unchanged),
                       str(o.failed), str(o.alerts), status)
     table.add_row("合计", *(str(report.total(n)) for n in
@@ -75,7 +75,7 @@ def print_report(report: CycleReport, console: Console) -> None:
 @pass_app
 def check(app: AppContext, source_ids: tuple[str, ...]) -> None:
     """立即抓取一轮：发现新文档和新版本，并输出汇总表。"""
-    from watcher.pipeline import cycle_lock
+    from watcher.pipeline.cycle import cycle_lock
 
     config = app.config()
     for sid in source_ids:
@@ -128,11 +128,11 @@ def sources(app: AppContext, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
     """从 HTML 文件或网址中提取标题、元数据、正文和附件。"""
-    from watcher.extract import extract
+    from watcher.ingest.extract import extract
 
     if file_or_url.startswith(("http://", "https://")):
         from watcher.config import FetchSettings
-        from watcher.fetch import Fetcher
+        from watcher.ingest.fetch import Fetcher
 
         async def get() -> bytes:
             async with Fetcher(FetchSettings(retries=1)) as fetcher:
@@ -165,12 +165,12 @@ def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
 @pass_app
 def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str | None) -> None:
     """导入本地 .html/.txt/.pdf/.docx 文件；汇编文件会被拆分为各个文档。"""
-    from watcher.importer import import_file
+    from watcher.pipeline.importer import import_file
 
-    config = _config_or_default(app)
+    rules = _import_rules(app)
     with app.open_store() as store:
         for name in files:
-            results = import_file(store, config, Path(name), split=not single,
+            results = import_file(store, rules, Path(name), split=not single,
                                   level=cast("Level | None", level))
             for title, status, doc_id in results:
                 verdict = {"new_document": "新文档", "new_version": "新版本", "unchanged": "未变化"}[status]
@@ -178,18 +178,13 @@ def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str
             click.echo(f"{name}: 共 {len(results)} 个文档")
 
 
-def _config_or_default(app: AppContext) -> Config:
-    """Imports work without a sources.yaml: topics and pairs are then simply empty."""
-    try:
-        return app.config()
-    except WatcherError:
-        if Path(app.config_arg).exists():
-            raise
-        from watcher.config import ListSpec, Source
+def _import_rules(app: AppContext) -> IngestRules:
+    """Imports work without a sources.yaml: no watchlist, no configured pairs, no alerts sent."""
+    from watcher.pipeline.document import IngestRules
 
-        placeholder = Source(id="local", name="本地导入", level="district",
-                             lists=(ListSpec(url="http://localhost/", item="a"),))
-        return Config(sources=(placeholder,))
+    if not Path(app.config_arg).exists():
+        return IngestRules()
+    return IngestRules.from_config(app.config())
 
 
 @main.command()
@@ -198,7 +193,7 @@ def _config_or_default(app: AppContext) -> Config:
 def demo(app: AppContext, keep_serving: bool) -> None:
     """在本机回环地址上启动演示网站，抓取两轮（第二轮会发现修改过的页面），并报告结果。"""
     from watcher.demo.server import DemoServer, demo_config
-    from watcher.pipeline import cycle_lock
+    from watcher.pipeline.cycle import cycle_lock
     from watcher.store import Store
 
     console = _console()
@@ -255,8 +250,8 @@ def _print_findings(store: Store, console: Console) -> None:
                       d.doc_number or "—", d.date or "—", str(len(store.versions(d.id))))
     console.print(table)
     for c in store.comparisons():
-        new, old = store.document(c["new_document_id"]), store.document(c["old_document_id"])
-        s = json.loads(c["summary_json"])
+        new, old = store.document(c.new_document_id), store.document(c.old_document_id)
+        s = c.comparison.summary
         if new and old:
             console.print(f"政策对照：《{new.title[:30]}》对照《{old.title[:30]}》："
                           + "，".join(f"{k}={v}" for k, v in s.items()))
@@ -266,11 +261,11 @@ def _print_findings(store: Store, console: Console) -> None:
 
 
 def _demo_digest(store: Store, config: Config, console: Console) -> None:
-    try:
-        from watcher.digest import build_digest, current_week
-    except ImportError:
-        return
-    digest = build_digest(store, current_week(config.settings.timezone), config.settings.digest)
+    from watcher.deliver.digest import build_digest
+    from watcher.periods import current_week
+
+    tz = config.settings.timezone
+    digest = build_digest(store, current_week(tz), config.settings.digest, tz=tz)
     out = Path(tempfile.gettempdir()) / "policy-watcher-demo"
     if out.exists():
         shutil.rmtree(out)

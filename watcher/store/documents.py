@@ -1,5 +1,4 @@
-"""Sources, documents, versions, raw blobs, the fetch log, changes, lineage links, comparisons
-and full-text search.
+"""Sources, documents, versions, raw blobs, the fetch log and full-text search.
 
 A version is written only when the document's fingerprint (the hash of its substantive,
 normalised text) differs from the current version's; an unchanged fetch only moves
@@ -8,23 +7,30 @@ normalised text) differs from the current version's; an unchanged fetch only mov
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from watcher.config import Source
 from watcher.errors import StoreError
-from watcher.models import Direction, Evidence, FetchAttempt
+from watcher.models import FetchAttempt, Section
+from watcher.records import DocumentRow, SourceRow, VersionResult, VersionRow
 from watcher.store.base import StoreBase
-from watcher.store.records import DocumentRow, SourceRow, VersionResult, VersionRow
+from watcher.text import structure
 
 _META_COLUMNS = ("doc_number", "issuer", "index_no", "written_date", "published_date", "topic",
                  "validity")
 
 R = TypeVar("R", DocumentRow, VersionRow, SourceRow)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, title: str) -> Section:
+    return structure.parse(text, title)
 
 
 def _row(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
@@ -221,7 +227,6 @@ class DocumentsMixin(StoreBase):
         level: str | None = None,
         kind: str | None = None,
         origin: str = "fetch",
-        structure_json: str | None = None,
         attachments: Sequence[Mapping[str, str]] = (),
         blob_hash: str | None = None,
         etag: str | None = None,
@@ -267,7 +272,7 @@ class DocumentsMixin(StoreBase):
                     url, identity_key, title, meta, source_id, level, kind, origin, now
                 )
                 version_id = self._insert_version(
-                    document_id, 1, now, title, text, text_hash, structure_json, meta,
+                    document_id, 1, now, title, text, text_hash, meta,
                     attachments, blob_hash, url, etag, last_modified, encoding,
                 )
                 self._index(document_id, title, text)
@@ -295,7 +300,7 @@ class DocumentsMixin(StoreBase):
                 "SELECT COALESCE(MAX(seq), 0) FROM versions WHERE document_id = ?", (doc.id,)
             ).fetchone()
             version_id = self._insert_version(
-                doc.id, int(seq_row[0]) + 1, now, title, text, text_hash, structure_json, meta,
+                doc.id, int(seq_row[0]) + 1, now, title, text, text_hash, meta,
                 attachments, blob_hash, url, etag, last_modified, encoding,
             )
             columns = {k: meta.get(k) or getattr(doc, k) for k in _META_COLUMNS}
@@ -325,15 +330,15 @@ class DocumentsMixin(StoreBase):
 
     def _insert_version(
         self, document_id: int, seq: int, now: str, title: str, text: str, text_hash: str,
-        structure_json: str | None, meta: Mapping[str, str],
+        meta: Mapping[str, str],
         attachments: Sequence[Mapping[str, str]], blob_hash: str | None, url: str,
         etag: str | None, last_modified: str | None, encoding: str | None,
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO versions(document_id, seq, fetched_at, title, text, text_hash, "
-            "structure_json, meta_json, attachments_json, blob_hash, url, etag, last_modified, "
-            "encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (document_id, seq, now, title, text, text_hash, structure_json,
+            "meta_json, attachments_json, blob_hash, url, etag, last_modified, "
+            "encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (document_id, seq, now, title, text, text_hash,
              json.dumps(dict(meta), ensure_ascii=False),
              json.dumps([dict(a) for a in attachments], ensure_ascii=False),
              blob_hash, url, etag, last_modified, encoding),
@@ -392,92 +397,6 @@ class DocumentsMixin(StoreBase):
         docs = [self.document(int(i)) for i in ids]
         return [d for d in docs if d is not None]
 
-    # ------------------------------------------------------------------ changes, links, comparisons
-
-    def add_change(
-        self, document_id: int, old_version_id: int, new_version_id: int, *,
-        substantive: bool, flip_flop: bool, diff_json: str,
-    ) -> int:
-        with self.transaction():
-            cur = self.conn.execute(
-                "INSERT OR IGNORE INTO changes(document_id, old_version_id, new_version_id, "
-                "created_at, substantive, flip_flop, diff_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (document_id, old_version_id, new_version_id, self.now(), int(substantive),
-                 int(flip_flop), diff_json),
-            )
-        return int(cur.lastrowid or 0)
-
-    def changes(self, *, since: str | None = None, document_id: int | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM changes WHERE 1 = 1", []
-        if since:
-            sql += " AND created_at >= ?"
-            params.append(since)
-        if document_id is not None:
-            sql += " AND document_id = ?"
-            params.append(str(document_id))
-        return self.query(sql + " ORDER BY id", tuple(params))
-
-    def add_link(
-        self, child_id: int, *, relation: str, cited_title: str, evidence: str,
-        parent_id: int | None = None, doc_number: str | None = None,
-    ) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO links(child_id, parent_id, relation, cited_title, evidence, doc_number, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(child_id, relation, cited_title) DO UPDATE SET "
-                "parent_id = COALESCE(excluded.parent_id, links.parent_id), evidence = excluded.evidence",
-                (child_id, parent_id, relation, cited_title, evidence, doc_number, self.now()),
-            )
-            if parent_id is not None:
-                self.conn.execute(
-                    "UPDATE documents SET parent_id = ? WHERE id = ? AND parent_id IS NULL",
-                    (parent_id, child_id),
-                )
-
-    def links(self, *, child_id: int | None = None, parent_id: int | None = None) -> list[dict[str, Any]]:
-        if child_id is not None:
-            return self.query("SELECT * FROM links WHERE child_id = ? ORDER BY id", (child_id,))
-        if parent_id is not None:
-            return self.query("SELECT * FROM links WHERE parent_id = ? ORDER BY id", (parent_id,))
-        return self.query("SELECT * FROM links ORDER BY id")
-
-    def unresolved_links(self) -> list[dict[str, Any]]:
-        return self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
-
-    def add_comparison(
-        self, *, new_document_id: int, old_document_id: int, new_version_id: int,
-        old_version_id: int, summary: Mapping[str, Any], result: Mapping[str, Any],
-    ) -> tuple[int, bool]:
-        """Store a comparison; returns (id, created) — not created when already stored."""
-        with self.transaction():
-            existing = self.conn.execute(
-                "SELECT id FROM comparisons WHERE new_version_id = ? AND old_version_id = ?",
-                (new_version_id, old_version_id),
-            ).fetchone()
-            if existing:
-                return int(existing[0]), False
-            cur = self.conn.execute(
-                "INSERT INTO comparisons(new_document_id, old_document_id, new_version_id, "
-                "old_version_id, created_at, summary_json, result_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (new_document_id, old_document_id, new_version_id, old_version_id, self.now(),
-                 json.dumps(dict(summary), ensure_ascii=False),
-                 json.dumps(dict(result), ensure_ascii=False)),
-            )
-        return int(cur.lastrowid or 0), True
-
-    def comparisons(
-        self, *, new_document_id: int | None = None, since: str | None = None
-    ) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM comparisons WHERE 1 = 1", []
-        if new_document_id is not None:
-            sql += " AND new_document_id = ?"
-            params.append(str(new_document_id))
-        if since:
-            sql += " AND created_at >= ?"
-            params.append(since)
-        return self.query(sql + " ORDER BY id DESC", tuple(params))
-
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]:
         """Documents with a new document or new version stored in [start, end)."""
         rows = self.query(
@@ -487,25 +406,17 @@ class DocumentsMixin(StoreBase):
         )
         return [r for row in rows if (r := _row(DocumentRow, row)) is not None]
 
-    # ------------------------------------------------------------------ research directions
+    def document_kinds(self) -> list[str]:
+        """Every document kind (纲要, 规划, 通知, …) in the store, sorted."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT kind FROM documents WHERE kind IS NOT NULL ORDER BY kind"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
-    def save_directions(self, period: str, directions: Sequence[Direction]) -> None:
-        """Replace the stored ranking for ``period`` (an ISO week)."""
-        with self.transaction():
-            self.conn.execute("DELETE FROM directions WHERE period = ?", (period,))
-            for rank, d in enumerate(directions, 1):
-                self.conn.execute(
-                    "INSERT INTO directions(period, rank, direction, score, terms_json, evidence_json, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (period, rank, d.direction, d.score, json.dumps(list(d.terms), ensure_ascii=False),
-                     json.dumps([asdict(e) for e in d.evidence], ensure_ascii=False), self.now()),
-                )
-
-    def directions(self, period: str) -> list[Direction]:
-        rows = self.query("SELECT * FROM directions WHERE period = ? ORDER BY rank", (period,))
-        return [
-            Direction(direction=r["direction"], terms=tuple(json.loads(r["terms_json"])),
-                      score=float(r["score"]),
-                      evidence=tuple(Evidence(**e) for e in json.loads(r["evidence_json"])))
-            for r in rows
-        ]
+    def section_tree(self, version_id: int) -> Section:
+        """The section tree of a stored version (parsed from its text, cached: versions never
+        change once written). StoreError when there is no such version."""
+        version = self.version(version_id)
+        if version is None:
+            raise StoreError(f"数据库中没有编号为 {version_id} 的版本。")
+        return _parsed(version.text, version.title)

@@ -101,7 +101,10 @@ class OutboxMixin(StoreBase):
         if not include_backoff:
             sql += " AND d.next_attempt_at <= ?"
             params.append(now)
-        return self.query(sql + " ORDER BY d.id LIMIT ?", (*params, limit))
+        rows = self.query(sql + " ORDER BY d.id LIMIT ?", (*params, limit))
+        for row in rows:
+            row["evidence"] = json.loads(row.pop("evidence_json"))
+        return rows
 
     def mark_delivery(
         self, delivery_id: int, *, status: str, next_attempt_at: str | None = None,

@@ -181,4 +181,9 @@ MIGRATIONS: tuple[str, ...] = (
         first_seen TEXT NOT NULL
     );
     """,
+    # 3: section trees are parsed from the version text when needed (the stored outline was
+    # never read and only doubled the size of every version)
+    """
+    ALTER TABLE versions DROP COLUMN structure_json;
+    """,
 )
