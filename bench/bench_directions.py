@@ -65,16 +65,19 @@ def _jieba_keywords(method: str) -> Callable[[Sequence[DirectionInput], Sequence
             import jieba.posseg
 
             extractor.tokenizer = extractor.postokenizer = jieba.posseg.POSTokenizer(T._tokenizer())
-        text = T.matching_copy("\n".join(
-            "\n".join((item.title, *(s.text for s in item.sections))) for item in items))
+        text = T.matching_copy(
+            "\n".join("\n".join((item.title, *(s.text for s in item.sections))) for item in items)
+        )
         if method == "textrank":
             # the vocabulary's words carry no part of speech (tag x): allow them, or TextRank
             # would never return a policy term
             words: list[str] = extractor.extract_tags(
-                text, topK=2000, allowPOS=("ns", "n", "vn", "v", "x"))
+                text, topK=2000, allowPOS=("ns", "n", "vn", "v", "x")
+            )
         else:
             words = extractor.extract_tags(text, topK=2000)
         return words
+
     return run
 
 
@@ -136,8 +139,9 @@ def editors(short: bool) -> None:
 def demo_only(short: bool) -> None:
     plan = (DEMO / "cq_guihua.txt").read_text(encoding="utf-8")
     national = (DEMO / "national_gangyao.txt").read_text(encoding="utf-8")
-    item = DirectionInput.from_tree(parse(plan, "重庆规划"), title="重庆规划", level="municipal",
-                                    source_id="cq")
+    item = DirectionInput.from_tree(
+        parse(plan, "重庆规划"), title="重庆规划", level="municipal", source_id="cq"
+    )
     print("../shared is absent: ranking the in-repo 规划 against the 纲要 (speed only)")
     print(f"{'method':<16}{'directions':>11}  {'s/run':>7}  {'chars':>8}")
     for name, method in METHODS.items():

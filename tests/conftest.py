@@ -17,7 +17,9 @@ def seed_path(prefix: str) -> Path:
         for p in sorted(SEEDS.iterdir()):
             if p.name.startswith(prefix):
                 return p
-    pytest.skip(f"../shared/seeds/{prefix}_* is not beside this checkout (seeds are not copied into the repo)")
+    pytest.skip(
+        f"../shared/seeds/{prefix}_* is not beside this checkout (seeds are not copied into the repo)"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,9 @@ from watcher.pipeline.cycle import Pipeline, cycle_lock
 from watcher.store import Store
 
 MANIFEST = json.loads(
-    (Path(__file__).resolve().parent.parent / "watcher" / "demo" / "manifest.json").read_text("utf-8")
+    (Path(__file__).resolve().parent.parent / "watcher" / "demo" / "manifest.json").read_text(
+        "utf-8"
+    )
 )
 
 
@@ -24,7 +26,9 @@ def demo_run(demo_store: dict[str, Any]) -> tuple[Path, Any, Any]:
     return demo_store["path"], demo_store["first"], demo_store["second"]
 
 
-def test_first_cycle_stores_every_demo_document_with_metadata(demo_run: tuple[Path, Any, Any]) -> None:
+def test_first_cycle_stores_every_demo_document_with_metadata(
+    demo_run: tuple[Path, Any, Any],
+) -> None:
     path, first, _ = demo_run
     assert all(o.status == "ok" for o in first), [(o.source_id, o.error) for o in first]
     with Store.open(path) as store:
@@ -37,7 +41,9 @@ def test_first_cycle_stores_every_demo_document_with_metadata(demo_run: tuple[Pa
                 assert getattr(doc, key) == entry[key], (entry["title"], key)
 
 
-def test_second_cycle_records_the_revised_edition_as_a_new_version(demo_run: tuple[Path, Any, Any]) -> None:
+def test_second_cycle_records_the_revised_edition_as_a_new_version(
+    demo_run: tuple[Path, Any, Any],
+) -> None:
     path, _, second = demo_run
     assert sum(o.new_versions for o in second) >= 1
     assert sum(o.new_documents for o in second) == 0
@@ -73,8 +79,13 @@ def test_the_local_plan_is_compared_with_the_national_plan(demo_run: tuple[Path,
 def test_a_dead_site_fails_alone_and_is_logged(tmp_path: Path) -> None:
     with DemoServer() as server, Store.open(tmp_path / "w.db") as store:
         good = demo_config(server.base_url)
-        dead = Source(id="dead", name="不可达网站", level="district", allow_private=True,
-                      lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),))
+        dead = Source(
+            id="dead",
+            name="不可达网站",
+            level="district",
+            allow_private=True,
+            lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),),
+        )
         config = Config(settings=good.settings, sources=(*good.sources[:2], dead))
         report = asyncio.run(Pipeline(config, store).run_cycle())
         by_id = {o.source_id: o for o in report.outcomes}
@@ -87,20 +98,30 @@ def test_a_dead_site_fails_alone_and_is_logged(tmp_path: Path) -> None:
 def test_second_check_on_the_same_store_is_refused(tmp_path: Path) -> None:
     from watcher.errors import StoreError
 
-    with cycle_lock(tmp_path / "w.db"), pytest.raises(StoreError, match="另一个"), \
-            cycle_lock(tmp_path / "w.db"):
+    with (
+        cycle_lock(tmp_path / "w.db"),
+        pytest.raises(StoreError, match="另一个"),
+        cycle_lock(tmp_path / "w.db"),
+    ):
         pass
 
 
 def test_one_health_alert_per_failure_streak(tmp_path: Path) -> None:
     from watcher.config import FetchSettings, Settings
 
-    dead = Source(id="dead", name="不可达网站", level="district", allow_private=True,
-                  lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),))
+    dead = Source(
+        id="dead",
+        name="不可达网站",
+        level="district",
+        allow_private=True,
+        lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),),
+    )
     quick = FetchSettings(retries=0, timeout_seconds=1, min_delay_seconds=0)
     with Store.open(tmp_path / "w.db") as store:
         for threshold in (5, 5, 2, 2, 2):  # lowered by a reload after the 2nd failed run
-            config = Config(settings=Settings(fetch=quick, health_failures=threshold), sources=(dead,))
+            config = Config(
+                settings=Settings(fetch=quick, health_failures=threshold), sources=(dead,)
+            )
             asyncio.run(Pipeline(config, store).run_cycle())
         health = [a for a in store.alerts() if a["kind"] == "source_health"]
     assert len(health) == 1 and "不可达网站" in health[0]["title"]

@@ -14,7 +14,6 @@ __all__ = [
     "OUTCOME_LABEL",
     "RELATION_LABEL",
     "SEVERITY_LABEL",
-    "label",
 ]
 
 #: Government levels of a source (``models.Level``).
@@ -51,8 +50,3 @@ DELIVERY_STATUS_LABEL: Mapping[str, str] = {
 }
 #: Outcome of one source in one cycle.
 OUTCOME_LABEL: Mapping[str, str] = {"ok": "正常", "partial": "部分失败", "failed": "失败"}
-
-
-def label(table: Mapping[str, str], code: str | None, default: str = "—") -> str:
-    """``table[code]``, or ``default`` for a missing or unknown code."""
-    return table.get(code or "", default)

@@ -18,6 +18,7 @@ __all__ = [
     "WEEKDAY_KEYS",
     "current_week",
     "iso_week",
+    "local_time",
     "normalize_week",
     "parse_week",
     "week_bounds",
@@ -64,7 +65,9 @@ def parse_week(week: str) -> tuple[int, int]:
             raise WatcherError(f"日期不存在: {week!r}。") from None
         year, number, _ = day.isocalendar()
         return year, number
-    raise WatcherError(f"周次格式不对: {week!r}。请写成 2026-W47 这样的 ISO 周，或这一周里的某一天，如 2026-11-20。")
+    raise WatcherError(
+        f"周次格式不对: {week!r}。请写成 2026-W47 这样的 ISO 周，或这一周里的某一天，如 2026-11-20。"
+    )
 
 
 def normalize_week(week: str) -> str:
@@ -77,8 +80,9 @@ def week_bounds(week: str, tz: str = DEFAULT_TZ) -> tuple[str, str]:
     """[Monday 00:00, next Monday 00:00) of ``week`` in ``tz``, as the store's UTC ISO strings."""
     year, number = parse_week(week)
     monday = datetime.combine(date.fromisocalendar(year, number, 1), time(0), tzinfo=ZoneInfo(tz))
-    start, end = ((monday + timedelta(days=d)).astimezone(UTC).isoformat(timespec="seconds")
-                  for d in (0, 7))
+    start, end = (
+        (monday + timedelta(days=d)).astimezone(UTC).isoformat(timespec="seconds") for d in (0, 7)
+    )
     return start, end
 
 
@@ -86,4 +90,19 @@ def week_day(week: str, weekday: str) -> date:
     """The date of ``weekday`` (``fri``, ``friday``; Friday when unknown) in ``week``."""
     year, number = parse_week(week)
     key = weekday[:3].lower()
-    return date.fromisocalendar(year, number, WEEKDAY_KEYS.index(key) + 1 if key in WEEKDAY_KEYS else 5)
+    return date.fromisocalendar(
+        year, number, WEEKDAY_KEYS.index(key) + 1 if key in WEEKDAY_KEYS else 5
+    )
+
+
+def local_time(value: str | None, tz: str = DEFAULT_TZ) -> str:
+    """A stored UTC ISO time as ``YYYY-MM-DD HH:MM`` in ``tz`` (``—`` when there is none)."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value[:16]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")

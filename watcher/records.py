@@ -9,6 +9,16 @@ from typing import Any, Literal
 
 from watcher.models import Comparison, SectionChange
 
+__all__ = [
+    "ChangeRow",
+    "ComparisonRow",
+    "DocumentRow",
+    "LinkRow",
+    "SourceRow",
+    "VersionResult",
+    "VersionRow",
+]
+
 
 @dataclass(frozen=True)
 class SourceRow:
@@ -21,10 +31,6 @@ class SourceRow:
     next_run_at: str | None
     last_error: str | None
     last_outcome: str | None
-
-    @property
-    def healthy(self) -> bool:
-        return self.consecutive_failures == 0
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,15 @@ class DocumentRow:
 
     @property
     def meta(self) -> dict[str, str]:
-        keys = ("index_no", "doc_number", "issuer", "written_date", "published_date", "topic",
-                "validity")
+        keys = (
+            "index_no",
+            "doc_number",
+            "issuer",
+            "written_date",
+            "published_date",
+            "topic",
+            "validity",
+        )
         return {k: v for k in keys if (v := getattr(self, k))}
 
     @property
@@ -95,9 +108,9 @@ class VersionResult:
 
     status: Literal["new_document", "new_version", "unchanged"]
     document_id: int
-    version_id: int                  # the current version (the new one, or the unchanged one)
+    version_id: int  # the current version (the new one, or the unchanged one)
     previous_version_id: int | None  # set for new_version
-    flip_flop: bool = False          # the new text equals an earlier (not the last) version
+    flip_flop: bool = False  # the new text equals an earlier (not the last) version
 
 
 @dataclass(frozen=True)

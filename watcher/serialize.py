@@ -61,8 +61,10 @@ def comparison_to_json(c: Comparison) -> dict[str, Any]:
         ],
         "dropped": [{"old_id": d.old_id, "old_heading": d.old_heading} for d in c.dropped],
         "targets": [
-            {"old": None if p.old is None else asdict(p.old),
-             "new": None if p.new is None else asdict(p.new)}
+            {
+                "old": None if p.old is None else asdict(p.old),
+                "new": None if p.new is None else asdict(p.new),
+            }
             for p in c.targets
         ],
         "summary": dict(c.summary),
@@ -75,31 +77,47 @@ def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
         new_title=str(data["new"]["title"]),
         sections=tuple(
             SectionMatch(
-                new_id=s["new_id"], new_heading=s["new_heading"], old_ids=tuple(s["old_ids"]),
-                old_headings=tuple(s["old_headings"]), status=s["status"],
-                similarity=float(s["similarity"]), diff=_ops_from_json(s.get("diff", ())),
+                new_id=s["new_id"],
+                new_heading=s["new_heading"],
+                old_ids=tuple(s["old_ids"]),
+                old_headings=tuple(s["old_headings"]),
+                status=s["status"],
+                similarity=float(s["similarity"]),
+                diff=_ops_from_json(s.get("diff", ())),
             )
             for s in data["sections"]
         ),
         dropped=tuple(DroppedSection(d["old_id"], d["old_heading"]) for d in data["dropped"]),
-        targets=tuple(TargetPair(_target_from_json(t["old"]), _target_from_json(t["new"]))
-                      for t in data["targets"]),
+        targets=tuple(
+            TargetPair(_target_from_json(t["old"]), _target_from_json(t["new"]))
+            for t in data["targets"]
+        ),
         summary=dict(data["summary"]),
     )
 
 
 def changes_to_json(changes: Sequence[SectionChange]) -> list[dict[str, Any]]:
     return [
-        {"kind": c.kind, "old_id": c.old_id, "new_id": c.new_id, "heading": c.heading,
-         "ops": _ops_to_json(c.ops)}
+        {
+            "kind": c.kind,
+            "old_id": c.old_id,
+            "new_id": c.new_id,
+            "heading": c.heading,
+            "ops": _ops_to_json(c.ops),
+        }
         for c in changes
     ]
 
 
 def changes_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[SectionChange, ...]:
     return tuple(
-        SectionChange(kind=c["kind"], old_id=c["old_id"], new_id=c["new_id"],
-                      heading=c["heading"], ops=_ops_from_json(c.get("ops", ())))
+        SectionChange(
+            kind=c["kind"],
+            old_id=c["old_id"],
+            new_id=c["new_id"],
+            heading=c["heading"],
+            ops=_ops_from_json(c.get("ops", ())),
+        )
         for c in data
     )
 

@@ -28,14 +28,24 @@ def bulletin_items(text: str) -> list[DirectionInput]:
     end = [m for m in _DOC_HEADING.finditer(text) if "推荐研究方向" in m.group(1)][-1]
     items = []
     for m, nxt in zip(heads, [*heads[1:], end], strict=True):
-        title = re.sub(r"[*：:]|[，,](?:指出|提出|发展重点).*$", "", _DATE.sub("", m.group(1))).strip()
-        body = re.sub(r"\*\*|^#+\s*", "", text[m.end():nxt.start()], flags=re.M)
+        title = re.sub(
+            r"[*：:]|[，,](?:指出|提出|发展重点).*$", "", _DATE.sub("", m.group(1))
+        ).strip()
+        body = re.sub(r"\*\*|^#+\s*", "", text[m.end() : nxt.start()], flags=re.M)
         # PDF wraps: a line that does not end a sentence continues on the next line
-        body = re.sub(r"(?<![。！？：；）)])\s*\n\s*\n?(?=[^\n（(一二三四五六七八九十【#])", "", body)
-        level = ("national" if "国务院" in title else
-                 "ministry" if title.startswith("教育部") else "municipal")
-        items.append(DirectionInput.from_tree(parse(body, title), title=title, level=level,
-                                              source_id=title))
+        body = re.sub(
+            r"(?<![。！？：；）)])\s*\n\s*\n?(?=[^\n（(一二三四五六七八九十【#])", "", body
+        )
+        level = (
+            "national"
+            if "国务院" in title
+            else "ministry"
+            if title.startswith("教育部")
+            else "municipal"
+        )
+        items.append(
+            DirectionInput.from_tree(parse(body, title), title=title, level=level, source_id=title)
+        )
     return items
 
 

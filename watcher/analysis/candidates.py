@@ -41,7 +41,9 @@ _RUN_IN_HEADING = re.compile(r"^[一二三四五六七八九十]+是.{2,24}[。�
 #: Ordinals and punctuation around a heading's words (一是, （三）, 2., 。).
 _HEADING_FURNITURE = re.compile(
     r"^(?:[一二三四五六七八九十]+是|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+[.、．])"
-    r"|[\W_]+", re.UNICODE)
+    r"|[\W_]+",
+    re.UNICODE,
+)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -49,8 +51,8 @@ _HEADING_FURNITURE = re.compile(
 
 @dataclass(frozen=True)
 class SectionInput:
-    id: str                     # section id, "" for the preamble
-    text: str                   # heading and body of the section
+    id: str  # section id, "" for the preamble
+    text: str  # heading and body of the section
     status: SectionStatus = None
 
 
@@ -67,9 +69,15 @@ class DirectionInput:
 
     @staticmethod
     def from_tree(
-        root: Section, *, title: str, level: str | None = None, source_id: str | None = None,
-        url: str | None = None, document_id: int | None = None,
-        statuses: Mapping[str, SectionStatus] | None = None, default: SectionStatus = None,
+        root: Section,
+        *,
+        title: str,
+        level: str | None = None,
+        source_id: str | None = None,
+        url: str | None = None,
+        document_id: int | None = None,
+        statuses: Mapping[str, SectionStatus] | None = None,
+        default: SectionStatus = None,
     ) -> DirectionInput:
         """One SectionInput per section of a structure tree (heading and body, children apart)."""
         statuses = statuses or {}
@@ -117,12 +125,12 @@ class HistoryStats:
 
 @dataclass(frozen=True)
 class Occurrence:
-    item: int                   # index into the items
+    item: int  # index into the items
     section: str
-    order: int                  # sentence number within the item (document order)
-    sentence: str               # as written
-    copy: str                   # its matching copy (terms.matching_copy), made once
-    lead: bool                  # title, heading or the first sentence of its section
+    order: int  # sentence number within the item (document order)
+    sentence: str  # as written
+    copy: str  # its matching copy (terms.matching_copy), made once
+    lead: bool  # title, heading or the first sentence of its section
     status: SectionStatus
     #: enumerations in the sentence as (list part, category), matching copies: the members of
     #: 「A、B、C等6个未来产业」 or of 「五是人工智能。包括A、B、C」 belong to that category
@@ -144,16 +152,20 @@ def _units(items: Sequence[DirectionInput]) -> list[Occurrence]:
         order = 0
         if item.title:
             order += 1
-            units.append(Occurrence(i, "", order, item.title, T.matching_copy(item.title), True,
-                                    None))
+            units.append(
+                Occurrence(i, "", order, item.title, T.matching_copy(item.title), True, None)
+            )
         for sec in item.sections:
             heading = ""
             for k, sent in enumerate(T.sentences(sec.text)):
                 order += 1
                 lead = k == 0 or bool(_RUN_IN_HEADING.match(sent))
                 copy = T.matching_copy(sent)
-                units.append(Occurrence(i, sec.id, order, sent, copy, lead, sec.status,
-                                        _enumerations(copy, heading)))
+                units.append(
+                    Occurrence(
+                        i, sec.id, order, sent, copy, lead, sec.status, _enumerations(copy, heading)
+                    )
+                )
                 if lead:
                     heading = copy
     return units
@@ -162,7 +174,8 @@ def _units(items: Sequence[DirectionInput]) -> list[Occurrence]:
 #: 「A、B、C等6个高成长未来产业」: a list closed by 等 (a count optional) and its category.
 _LIST_WITH_CATEGORY = re.compile(
     r"([^，。；：,;:]*、[^，。；：,;:]*?)等(?:\d+|[一二三四五六七八九十两]+)?[个项类]?"
-    r"([^，。；：,;:、]{2,16})")
+    r"([^，。；：,;:、]{2,16})"
+)
 #: 「包括A、B、C」 opening a sentence: its members belong to the heading just before.
 _INCLUDES = re.compile(r"^[）)]*(?:主要)?包括")
 
@@ -214,15 +227,14 @@ def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
                 literal.add(i)
                 c.occs.append(u)
             end = pos + len(text)
-            rest = joined[end:min(offsets[i + 1] - 1, end + lookahead)]
+            rest = joined[end : min(offsets[i + 1] - 1, end + lookahead)]
             head = next((h for h in heads if rest.startswith(h)), None)
             if head and not text.endswith(head):
                 ext = out.setdefault(text + head, Candidate(text + head, "extension"))
                 if not ext.occs or ext.occs[-1] != u:
                     ext.occs.append(u)
             pos = joined.find(text, pos + 1)
-        c.occs.extend(units[i] for i in sorted(unit_index[k] for k in on_words)
-                      if i not in literal)
+        c.occs.extend(units[i] for i in sorted(unit_index[k] for k in on_words) if i not in literal)
     chars = sum(len(c) for c in copies)
     _drop_fragments(out)
     for c in out.values():
@@ -276,7 +288,10 @@ def _head_of(text: str) -> str:
 def _recurs(c: Candidate | None) -> bool:
     if c is None:
         return False
-    return len({(o.item, o.section) for o in c.occs if o.section or o.order > 1}) >= MIN_SECTIONS_LEARNED
+    return (
+        len({(o.item, o.section) for o in c.occs if o.section or o.order > 1})
+        >= MIN_SECTIONS_LEARNED
+    )
 
 
 def heading_words(copy: str) -> str:

@@ -134,7 +134,10 @@ def _score_matrix(old_units: Sequence[_Unit], new_units: Sequence[_Unit]) -> lis
     head = tfidf_vectors([u.heading for u in new_units] + [u.heading for u in old_units])
     b = similarity_matrix(body[:n], body[n:])
     h = similarity_matrix(head[:n], head[n:])
-    return [[max(x, (x + y) / 2) for x, y in zip(br, hr, strict=True)] for br, hr in zip(b, h, strict=True)]
+    return [
+        [max(x, (x + y) / 2) for x, y in zip(br, hr, strict=True)]
+        for br, hr in zip(b, h, strict=True)
+    ]
 
 
 def compare(old: Section, new: Section, *, old_title: str = "", new_title: str = "") -> Comparison:

@@ -26,7 +26,13 @@ from watcher.text.similarity import (
     tfidf_vectors,
 )
 
-__all__ = ["COSMETIC_LINE_PATTERNS", "diff_versions", "is_flip_flop", "substantive_text", "text_fingerprint"]
+__all__ = [
+    "COSMETIC_LINE_PATTERNS",
+    "diff_versions",
+    "is_flip_flop",
+    "substantive_text",
+    "text_fingerprint",
+]
 
 # --------------------------------------------------------------------------- constants (data)
 
@@ -42,11 +48,23 @@ COSMETIC_LINE_PATTERNS: tuple[str, ...] = (
 )
 #: Lines that are page furniture when they stand alone.
 COSMETIC_WHOLE_LINES: tuple[str, ...] = (
-    r"打印(?:本页|此页)?", r"关闭(?:窗口|本页)?", r"分享到\s*[:：]?", r"纠错", r"收藏",
-    r"扫一扫在手机(?:上)?打开当前页", r"返回顶部", r"【?打印】?\s*【?关闭】?",
+    r"打印(?:本页|此页)?",
+    r"关闭(?:窗口|本页)?",
+    r"分享到\s*[:：]?",
+    r"纠错",
+    r"收藏",
+    r"扫一扫在手机(?:上)?打开当前页",
+    r"返回顶部",
+    r"【?打印】?\s*【?关闭】?",
 )
 _COSMETIC_INLINE = re.compile("|".join(f"(?:{p})" for p in COSMETIC_LINE_PATTERNS))
-_COSMETIC_LINE = re.compile(r"^\s*(?:" + "|".join(COSMETIC_WHOLE_LINES) + r")(?:\s+(?:" + "|".join(COSMETIC_WHOLE_LINES) + r"))*\s*$")
+_COSMETIC_LINE = re.compile(
+    r"^\s*(?:"
+    + "|".join(COSMETIC_WHOLE_LINES)
+    + r")(?:\s+(?:"
+    + "|".join(COSMETIC_WHOLE_LINES)
+    + r"))*\s*$"
+)
 
 #: Content similarity above which a section under a new number and heading is the same section.
 MOVED_MIN_SIMILARITY = 0.5
@@ -92,8 +110,8 @@ def is_flip_flop(new_fp: str, earlier_fps: Iterable[str]) -> bool:
 class _Node:
     id: str
     heading: str
-    text: str       # heading + own body, furniture removed (children are separate nodes)
-    key: str        # match key of text, whitespace removed
+    text: str  # heading + own body, furniture removed (children are separate nodes)
+    key: str  # match key of text, whitespace removed
 
 
 def _nodes(root: Section) -> list[_Node]:
@@ -109,7 +127,7 @@ def _heading_key(node: _Node) -> str:
     return word_key(node.heading)
 
 
-def _align(old: list[_Node], new: list[_Node]) -> list[tuple[int, int]]:
+def _align(old: list[_Node], new: list[_Node]) -> list[tuple[int, int]]:  # noqa: C901 - three pairing passes (id, heading, similarity) read in order
     pairs: list[tuple[int, int]] = []
     used_old: set[int] = set()
     used_new: set[int] = set()
@@ -149,7 +167,11 @@ def _align(old: list[_Node], new: list[_Node]) -> list[tuple[int, int]]:
             if j in used_new:
                 continue
             for b, i in enumerate(rest_old):
-                if i not in used_old and old[i].id == new[j].id and matrix[a][b] >= SAME_ID_MIN_SIMILARITY:
+                if (
+                    i not in used_old
+                    and old[i].id == new[j].id
+                    and matrix[a][b] >= SAME_ID_MIN_SIMILARITY
+                ):
                     pair(i, j)
                     break
     return sorted(pairs, key=lambda p: p[1])
@@ -170,7 +192,9 @@ def diff_versions(old: Section, new: Section) -> VersionDiff:
         i = paired_new.get(j)
         if i is None:
             if n.key:
-                changes.append(SectionChange("added", None, n.id, n.heading, (InlineOp("insert", n.text),)))
+                changes.append(
+                    SectionChange("added", None, n.id, n.heading, (InlineOp("insert", n.text),))
+                )
             continue
         o = old_nodes[i]
         if o.key == n.key:
@@ -180,5 +204,7 @@ def diff_versions(old: Section, new: Section) -> VersionDiff:
             changes.append(SectionChange("changed", o.id, n.id, n.heading or o.heading, ops))
     for i, o in enumerate(old_nodes):
         if i not in paired_old and o.key:
-            changes.append(SectionChange("removed", o.id, None, o.heading, (InlineOp("delete", o.text),)))
+            changes.append(
+                SectionChange("removed", o.id, None, o.heading, (InlineOp("delete", o.text),))
+            )
     return VersionDiff(tuple(changes))

@@ -49,10 +49,12 @@ from watcher.text.sentences import split_sentences
 
 __all__ = [
     "DirectionInput",
+    "DirectionStore",
     "HistoryStats",
     "SectionInput",
     "SectionStatus",
     "directions_for_period",
+    "near_duplicate",
     "phrase_direction",
     "rank_directions",
     "topic_hits",
@@ -135,14 +137,27 @@ def _base_score(c: Candidate, items: Sequence[DirectionInput]) -> float:
     prominence = 1.0 + PROMINENCE_BONUS * max((_prominence(o, c.text) for o in c.occs), default=0)
     # Passages, not sentences: a heading's term repeated in the list under it (光子与量子技术。
     # 包括光子技术、量子技术) is one passage. A flat text (news) counts by sentence.
-    count = len({(o.item, o.section if len(items[o.item].sections) >= MIN_STRUCTURED else o.order)
-                 for o in c.occs})
+    count = len(
+        {
+            (o.item, o.section if len(items[o.item].sections) >= MIN_STRUCTURED else o.order)
+            for o in c.occs
+        }
+    )
     frequency = 1.0 + 0.5 * math.log(count)
     length = LENGTH_WEIGHT.get(len(c.text), 1.0)
     familiar = 1.0 / (1.0 + FAMILIARITY * math.log10(1 + T.general_frequency(c.text)))
     spread = SINGLE_DOCUMENT_WEIGHT if len(docs) == 1 and c.kind in ("compound", "single") else 1.0
-    return (authority * repetition * status * prominence * frequency * spread * length * familiar
-            * KIND_WEIGHT[c.kind])
+    return (
+        authority
+        * repetition
+        * status
+        * prominence
+        * frequency
+        * spread
+        * length
+        * familiar
+        * KIND_WEIGHT[c.kind]
+    )
 
 
 def _prominence(o: Occurrence, term: str) -> float:
@@ -211,7 +226,7 @@ def phrase_direction(term: str, members: Sequence[str] = ()) -> str:
     高质量充分就业促进机制研究)."""
     best = term
     for m in members:
-        rest = m[len(term):] if m.startswith(term) else ""
+        rest = m[len(term) :] if m.startswith(term) else ""
         head = next((h for h in T.PHRASE_HEADS if rest.endswith(h)), None)
         if head and (rest == head or rest[: -len(head)] in T.INVERT_LEADING):
             best = m
@@ -230,18 +245,25 @@ def _cut(sentence: str, term: str) -> str:
         return s
     pos = max(T.matching_copy(s).find(term), 0)
     start = max(0, min(pos - MAX_SENTENCE_CHARS // 3, len(s) - MAX_SENTENCE_CHARS))
-    return ("…" if start else "") + s[start:start + MAX_SENTENCE_CHARS] + "…"
+    return ("…" if start else "") + s[start : start + MAX_SENTENCE_CHARS] + "…"
 
 
 def _evidence(
     occs: Sequence[Occurrence], items: Sequence[DirectionInput], terms: Sequence[str]
 ) -> tuple[Evidence, ...]:
     """Up to MAX_EVIDENCE sentences, those holding the first of ``terms`` (the wording) first."""
+
     def key(o: Occurrence) -> tuple[int, float, int, float, int, int]:
         title_only = int(o.section == "" and o.order == 1)
         lacks_term = next((k for k, t in enumerate(terms) if t in o.copy), len(terms))
-        return (lacks_term, -_weight(items[o.item].level), title_only,
-                -STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]), o.item, o.order)
+        return (
+            lacks_term,
+            -_weight(items[o.item].level),
+            title_only,
+            -STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]),
+            o.item,
+            o.order,
+        )
 
     ranked = sorted(occs, key=key)
     chosen: list[Occurrence] = []
@@ -256,9 +278,13 @@ def _evidence(
             chosen.append(o)
             seen.add(o.sentence)
     return tuple(
-        Evidence(title=items[o.item].title, section=o.section,
-                 sentence=_cut(o.sentence, _first_in(o.copy, terms)),
-                 url=items[o.item].url, document_id=items[o.item].document_id)
+        Evidence(
+            title=items[o.item].title,
+            section=o.section,
+            sentence=_cut(o.sentence, _first_in(o.copy, terms)),
+            url=items[o.item].url,
+            document_id=items[o.item].document_id,
+        )
         for o in chosen
     )
 
@@ -294,12 +320,19 @@ def rank_directions(
         wording = phrase_direction(rep.text, members[1:])
         occs = [o for m in cl for o in m.occs]
         terms = [*members[:4], *(f[0].text for f in facets)]
-        scored.append((Direction(
-            direction=wording,
-            terms=tuple(dict.fromkeys(terms))[:8],
-            score=round(rep.score * bonus, 4),
-            evidence=_evidence(occs, items, (wording.removesuffix(DIRECTION_SUFFIX), rep.text)),
-        ), home))
+        scored.append(
+            (
+                Direction(
+                    direction=wording,
+                    terms=tuple(dict.fromkeys(terms))[:8],
+                    score=round(rep.score * bonus, 4),
+                    evidence=_evidence(
+                        occs, items, (wording.removesuffix(DIRECTION_SUFFIX), rep.text)
+                    ),
+                ),
+                home,
+            )
+        )
     return _diversify(scored, limit)
 
 
@@ -395,8 +428,12 @@ def _subject_words(title: str) -> frozenset[str]:
     the part after 关于, without the issuing body (教育 of 教育委员会 is not the subject)."""
     subject = _title_subject(title)
     words = T.load_vocabulary() | T.load_stopterms()
-    return frozenset(subject[i:j] for i in range(len(subject))
-                     for j in range(i + 2, min(len(subject), i + 12) + 1) if subject[i:j] in words)
+    return frozenset(
+        subject[i:j]
+        for i in range(len(subject))
+        for j in range(i + 2, min(len(subject), i + 12) + 1)
+        if subject[i:j] in words
+    )
 
 
 def _home(occs: Sequence[Occurrence]) -> int:
@@ -416,8 +453,10 @@ def _diversify(scored: Sequence[tuple[Direction, int]], limit: int) -> list[Dire
     out: list[Direction] = []
     seen: set[str] = set()
     while pool and len(out) < limit:
-        best = min(range(len(pool)), key=lambda i: (
-            -pool[i][0].score * DIVERSITY_DECAY ** taken[pool[i][1]], i))
+        best = min(
+            range(len(pool)),
+            key=lambda i: (-pool[i][0].score * DIVERSITY_DECAY ** taken[pool[i][1]], i),
+        )
         d, home = pool.pop(best)
         if d.direction in seen:
             continue
@@ -460,10 +499,12 @@ class DirectionStore(Protocol):
     def documents(self, *, limit: int = ...) -> list[DocumentRow]: ...
     def versions(self, document_id: int) -> list[VersionRow]: ...
     def section_tree(self, version_id: int) -> Section: ...
-    def comparisons(self, *, new_document_id: int | None = None,
-                    since: str | None = None) -> list[ComparisonRow]: ...
-    def changes(self, *, since: str | None = None,
-                document_id: int | None = None) -> list[ChangeRow]: ...
+    def comparisons(
+        self, *, new_document_id: int | None = None, since: str | None = None
+    ) -> list[ComparisonRow]: ...
+    def changes(
+        self, *, since: str | None = None, document_id: int | None = None
+    ) -> list[ChangeRow]: ...
 
 
 def directions_for_period(
@@ -483,10 +524,18 @@ def directions_for_period(
         current = in_period[-1]
         statuses, default = _statuses(store, doc.id, current.id, versions[0].id == in_period[0].id)
         tree = store.section_tree(current.id)
-        items.append(DirectionInput.from_tree(
-            tree, title=current.title, level=doc.level, source_id=doc.source_id, url=doc.url,
-            document_id=doc.id, statuses=statuses, default=default,
-        ))
+        items.append(
+            DirectionInput.from_tree(
+                tree,
+                title=current.title,
+                level=doc.level,
+                source_id=doc.source_id,
+                url=doc.url,
+                document_id=doc.id,
+                statuses=statuses,
+                default=default,
+            )
+        )
     return rank_directions(items, _history(store, start_iso), limit=limit)
 
 
@@ -502,8 +551,11 @@ def _statuses(
         for sec in row.comparison.sections:
             statuses[sec.new_id] = sec.status
         return statuses, None
-    changes = [r for r in store.changes(document_id=document_id)
-               if r.new_version_id == version_id and not r.flip_flop]
+    changes = [
+        r
+        for r in store.changes(document_id=document_id)
+        if r.new_version_id == version_id and not r.flip_flop
+    ]
     if changes:
         for ch in changes[-1].changes:
             if ch.new_id is not None:

@@ -25,7 +25,16 @@ __all__ = ["LineageLink", "configured_parent", "find_citations", "find_predecess
 
 #: Verbs that introduce a parent document in the opening of a plan or notice.
 CITATION_VERBS: tuple[str, ...] = (
-    "根据", "依据", "按照", "遵照", "贯彻落实", "贯彻", "落实", "对照", "参照", "执行",
+    "根据",
+    "依据",
+    "按照",
+    "遵照",
+    "贯彻落实",
+    "贯彻",
+    "落实",
+    "对照",
+    "参照",
+    "执行",
 )
 #: How far into a document the opening (where parent citations live) may reach, in characters.
 OPENING_CHARS = 1200
@@ -35,7 +44,9 @@ _HEADING_RE = re.compile(r"\n\s*(?:[一二三四五六七八九十]+、|第[一�
 WRAP_SHARE = 0.75
 SENTENCE_ENDS = ("。", "！", "？", "；", "：")
 _TITLE_RE = re.compile(r"《([^《》]{2,120})》")
-_ALIAS_RE = re.compile(r"《([^《》]{2,120})》[^《》]{0,40}?[（(]\s*以下简称\s*[“\"《]?([^”\"《》）)]{1,20})[”\"》]?\s*[）)]")
+_ALIAS_RE = re.compile(
+    r"《([^《》]{2,120})》[^《》]{0,40}?[（(]\s*以下简称\s*[“\"《]?([^”\"《》）)]{1,20})[”\"》]?\s*[）)]"
+)
 #: Edition words and their order (「第二期」 follows 「第一期」 or a title without an edition).
 _EDITION_RE = re.compile(r"第([一二三四五六七八九十\d]+)(?:期|轮)|新一(?:轮|期)")
 
@@ -75,7 +86,8 @@ def find_citations(text: str) -> list[LineageLink]:
     each once; evidence is the citing sentence, aliases (「以下简称《纲要》」) resolved."""
     opening = _opening(text)
     aliases = {
-        _clean_title(m.group(2)): _clean_title(m.group(1)) for m in _ALIAS_RE.finditer(text[: OPENING_CHARS * 4])
+        _clean_title(m.group(2)): _clean_title(m.group(1))
+        for m in _ALIAS_RE.finditer(text[: OPENING_CHARS * 4])
     }
     flat = _dewrap(opening)
     links: list[LineageLink] = []
@@ -162,7 +174,9 @@ def find_predecessor(
         return None
     _, doc_id, cand = best
     cited = unwrap_title(cand)
-    return doc_id, LineageLink("supersedes", cited, f"同一系列的前一期：《{cited}》→《{unwrap_title(title)}》")
+    return doc_id, LineageLink(
+        "supersedes", cited, f"同一系列的前一期：《{cited}》→《{unwrap_title(title)}》"
+    )
 
 
 def configured_parent(

@@ -57,7 +57,7 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s*\n\s*", " ", text))
 
 
-def ops_markdown(ops: Sequence[InlineOp]) -> str:
+def _ops_markdown(ops: Sequence[InlineOp]) -> str:
     parts = []
     for op, text in _pieces(ops):
         if not text.strip():
@@ -71,7 +71,7 @@ def ops_markdown(ops: Sequence[InlineOp]) -> str:
     return "".join(parts)
 
 
-def ops_html(ops: Sequence[InlineOp]) -> str:
+def _ops_html(ops: Sequence[InlineOp]) -> str:
     parts = []
     for op, text in _pieces(ops):
         if op == "insert":
@@ -132,10 +132,12 @@ def comparison_markdown(c: Comparison) -> str:
         label = STATUS_LABEL[m.status]
         out.append(f"### 【{label}】{_md(m.new_id)} {_md(m.new_heading)}")
         if m.old_ids:
-            olds = "；".join(f"{_md(i)} {_md(h)}" for i, h in zip(m.old_ids, m.old_headings, strict=False))
+            olds = "；".join(
+                f"{_md(i)} {_md(h)}" for i, h in zip(m.old_ids, m.old_headings, strict=False)
+            )
             out.append(f"对应：{olds}（相似度 {m.similarity:.2f}）")
         if m.diff and m.status != "new":
-            out += ["", ops_markdown(m.diff)]
+            out += ["", _ops_markdown(m.diff)]
         out.append("")
     if c.dropped:
         out += ["## 未体现的部分", ""]
@@ -143,7 +145,9 @@ def comparison_markdown(c: Comparison) -> str:
         out.append("")
     if c.targets:
         out += ["## 量化指标对照", "", "| 上位/原文件 | 新文件 |", "|---|---|"]
-        out.extend(f"| {_md(_target_text(p.old))} | {_md(_target_text(p.new))} |" for p in c.targets)
+        out.extend(
+            f"| {_md(_target_text(p.old))} | {_md(_target_text(p.new))} |" for p in c.targets
+        )
         out.append("")
     return "\n".join(out)
 
@@ -159,14 +163,18 @@ def comparison_html(c: Comparison) -> str:
             f'<section class="match {escape(m.status)}"><h3>【{label}】{escape(m.new_id)} {escape(m.new_heading)}</h3>'
         )
         if m.old_ids:
-            olds = "；".join(f"{escape(i)} {escape(h)}" for i, h in zip(m.old_ids, m.old_headings, strict=False))
+            olds = "；".join(
+                f"{escape(i)} {escape(h)}" for i, h in zip(m.old_ids, m.old_headings, strict=False)
+            )
             body.append(f"<p>对应：{olds}（相似度 {m.similarity:.2f}）</p>")
         if m.diff and m.status != "new":
-            body.append(f"<p>{ops_html(m.diff)}</p>")
+            body.append(f"<p>{_ops_html(m.diff)}</p>")
         body.append("</section>")
     if c.dropped:
         body += ["<h2>未体现的部分</h2>", "<ul>"]
-        body.extend(f"<li>【未体现】{escape(d.old_id)} {escape(d.old_heading)}</li>" for d in c.dropped)
+        body.extend(
+            f"<li>【未体现】{escape(d.old_id)} {escape(d.old_heading)}</li>" for d in c.dropped
+        )
         body.append("</ul>")
     if c.targets:
         body += ["<h2>量化指标对照</h2>", "<table><tr><th>上位/原文件</th><th>新文件</th></tr>"]
@@ -199,17 +207,19 @@ def version_diff_markdown(d: VersionDiff) -> str:
         "",
     ]
     for ch in d.changes:
-        out += [f"## {_md(_change_title(ch))}", "", ops_markdown(ch.ops), ""]
+        out += [f"## {_md(_change_title(ch))}", "", _ops_markdown(ch.ops), ""]
     return "\n".join(out)
 
 
 def version_diff_html(d: VersionDiff) -> str:
     """A version diff as a standalone HTML page (every document string escaped)."""
     if not d.changes:
-        return _page("版本对比", ["<h1>版本对比</h1>", "<p>无实质性变化（仅格式、空白或页面元素不同）。</p>"])
+        return _page(
+            "版本对比", ["<h1>版本对比</h1>", "<p>无实质性变化（仅格式、空白或页面元素不同）。</p>"]
+        )
     body = ["<h1>版本对比</h1>", f"<p>共 {len(d.changes)} 处变化。</p>"]
     for ch in d.changes:
-        body += [f"<h2>{escape(_change_title(ch))}</h2>", f"<p>{ops_html(ch.ops)}</p>"]
+        body += [f"<h2>{escape(_change_title(ch))}</h2>", f"<p>{_ops_html(ch.ops)}</p>"]
     return _page("版本对比", body)
 
 

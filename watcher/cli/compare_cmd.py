@@ -26,6 +26,8 @@ from watcher.errors import CompareError
 from watcher.models import Section
 from watcher.serialize import comparison_to_json
 
+__all__ = ["compare_command", "diff_command", "load_document"]
+
 
 def load_document(app: AppContext, arg: str) -> tuple[str, Section]:
     """(title, section tree) of a file path or a store document id."""
@@ -52,7 +54,9 @@ def load_document(app: AppContext, arg: str) -> tuple[str, Section]:
 
 def _format_options(f: click.decorators.FC) -> click.decorators.FC:
     f = click.option("--html", "fmt", flag_value="html", help="输出 HTML 页面")(f)
-    f = click.option("--markdown", "fmt", flag_value="markdown", default=True, help="输出 Markdown（默认）")(f)
+    f = click.option(
+        "--markdown", "fmt", flag_value="markdown", default=True, help="输出 Markdown（默认）"
+    )(f)
     return click.option("--json", "fmt", flag_value="json", help="输出 JSON")(f)
 
 

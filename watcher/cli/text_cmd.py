@@ -9,6 +9,8 @@ import click
 
 from watcher.cli._app import main
 
+__all__ = ["normalize_cmd", "outline"]
+
 
 @main.command("normalize")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

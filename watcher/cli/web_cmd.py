@@ -11,6 +11,8 @@ from watcher.errors import ConfigError
 from watcher.netloc import is_loopback_host
 from watcher.periods import DEFAULT_TZ
 
+__all__ = ["serve"]
+
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 (默认仅本机)")
@@ -30,5 +32,9 @@ def serve(app: AppContext, host: str, port: int) -> None:
         )
     click.echo(f"网页界面: http://{host}:{port}/  (数据库: {app.store_path})")
     timezone = app.config().settings.timezone if Path(app.config_arg).exists() else DEFAULT_TZ
-    uvicorn.run(create_app(app.store_path, auth=auth, timezone=timezone), host=host, port=port,
-                log_level="warning")
+    uvicorn.run(
+        create_app(app.store_path, auth=auth, timezone=timezone),
+        host=host,
+        port=port,
+        log_level="warning",
+    )

@@ -74,6 +74,7 @@ MAX_OP_CHARS = 40
 MAX_SUMMARY_CHARS = 160
 MAX_SENTENCES = 3
 
+
 def _bump(severity: Severity, steps: int = 1) -> Severity:
     i = min(SEVERITY_ORDER.index(severity) + steps, SEVERITY_ORDER.index("warning"))
     return SEVERITY_ORDER[max(i, 0)]
@@ -120,8 +121,13 @@ def alert_new_document(
         _link(url),
     )
     return Alert(
-        kind="new_document", dedupe_key=f"doc:{document_id}", severity=severity,
-        title=f"新文件：{_clip(doc_title, 60)}", body=body, url=url, document_id=document_id,
+        kind="new_document",
+        dedupe_key=f"doc:{document_id}",
+        severity=severity,
+        title=f"新文件：{_clip(doc_title, 60)}",
+        body=body,
+        url=url,
+        document_id=document_id,
     )
 
 
@@ -146,7 +152,9 @@ def change_summary(ops: Sequence[InlineOp]) -> str:
             elif before and after:
                 parts.append(text)
             elif after:
-                pending_context = ("……" if len(text) > CONTEXT_CHARS else "") + text[-CONTEXT_CHARS:]
+                pending_context = ("……" if len(text) > CONTEXT_CHARS else "") + text[
+                    -CONTEXT_CHARS:
+                ]
             else:
                 parts.append(text[:CONTEXT_CHARS] + ("……" if len(text) > CONTEXT_CHARS else ""))
             continue
@@ -189,8 +197,13 @@ def alert_new_version(
         _link(url),
     )
     return Alert(
-        kind="new_version", dedupe_key=f"ver:{version_id}", severity=severity,
-        title=f"文件更新：{_clip(doc_title, 60)}", body=body, url=url, document_id=document_id,
+        kind="new_version",
+        dedupe_key=f"ver:{version_id}",
+        severity=severity,
+        title=f"文件更新：{_clip(doc_title, 60)}",
+        body=body,
+        url=url,
+        document_id=document_id,
     )
 
 
@@ -213,7 +226,8 @@ def alert_comparison(
     new_sections = by_status["new"]
     severity: Severity = "warning" if len(new_sections) >= COMPARISON_WARNING_NEW else "notice"
     changed_targets = [
-        p for p in comparison.targets
+        p
+        for p in comparison.targets
         if p.old is None or p.new is None or p.old.value != p.new.value
     ]
     lines = [
@@ -222,11 +236,17 @@ def alert_comparison(
         f"新增 {len(new_sections)} 节，未体现 {len(comparison.dropped)} 节。",
     ]
     if new_sections:
-        lines.append("新增内容：" + "；".join(_clip(s, 30) for s in new_sections[:MAX_SECTIONS_LISTED]))
+        lines.append(
+            "新增内容：" + "；".join(_clip(s, 30) for s in new_sections[:MAX_SECTIONS_LISTED])
+        )
     if comparison.dropped:
-        lines.append("未体现：" + "；".join(
-            _clip(f"{d.old_id} {d.old_heading}".strip(), 30)
-            for d in comparison.dropped[:MAX_SECTIONS_LISTED]))
+        lines.append(
+            "未体现："
+            + "；".join(
+                _clip(f"{d.old_id} {d.old_heading}".strip(), 30)
+                for d in comparison.dropped[:MAX_SECTIONS_LISTED]
+            )
+        )
     for pair in changed_targets[:MAX_SECTIONS_LISTED]:
         old = f"{pair.old.subject} {pair.old.value}" if pair.old else "（无）"
         new = f"{pair.new.subject} {pair.new.value}" if pair.new else "（无）"
@@ -235,8 +255,11 @@ def alert_comparison(
     if old_version_id is not None:
         key += f":{old_version_id}"
     return Alert(
-        kind="comparison", dedupe_key=key, severity=severity,
-        title=f"对照上位文件：{_clip(new_title, 50)}", body=_join(*lines),
+        kind="comparison",
+        dedupe_key=key,
+        severity=severity,
+        title=f"对照上位文件：{_clip(new_title, 50)}",
+        body=_join(*lines),
         document_id=new_document_id,
     )
 
@@ -255,10 +278,14 @@ def alert_direction(direction: Direction, period: str) -> Alert:
         lines.append(f"· {where}：{_clip(e.sentence, 120)}" + (f"（{e.url}）" if e.url else ""))
     first = direction.evidence[0] if direction.evidence else None
     return Alert(
-        kind="direction", dedupe_key=f"dir:{period}:{direction.direction}",
-        severity=DIRECTION_SEVERITY, title=f"研究方向：{direction.direction}",
-        body=_join(*lines), url=first.url if first else None,
-        document_id=first.document_id if first else None, evidence=direction.evidence,
+        kind="direction",
+        dedupe_key=f"dir:{period}:{direction.direction}",
+        severity=DIRECTION_SEVERITY,
+        title=f"研究方向：{direction.direction}",
+        body=_join(*lines),
+        url=first.url if first else None,
+        document_id=first.document_id if first else None,
+        evidence=direction.evidence,
     )
 
 
@@ -275,19 +302,27 @@ def alert_topic(
     name = topic if isinstance(topic, str) else topic.name
     shown = [_clip(s, 120) for s in sentences[:MAX_SENTENCES]]
     body = _join(
-        f"关注主题「{name}」出现在《{doc_title}》" + (f" {section_id}" if section_id else "") + "：",
+        f"关注主题「{name}」出现在《{doc_title}》"
+        + (f" {section_id}" if section_id else "")
+        + "：",
         *(f"· {s}" for s in shown),
         _link(url),
     )
     evidence = tuple(
-        Evidence(title=doc_title, section=section_id or "", sentence=s, url=url,
-                 document_id=document_id)
+        Evidence(
+            title=doc_title, section=section_id or "", sentence=s, url=url, document_id=document_id
+        )
         for s in shown
     )
     return Alert(
-        kind="topic", dedupe_key=f"topic:{name}:{document_id}:{version_id}",
-        severity=TOPIC_SEVERITY, title=f"关注主题「{name}」：{_clip(doc_title, 50)}",
-        body=body, url=url, document_id=document_id, evidence=evidence,
+        kind="topic",
+        dedupe_key=f"topic:{name}:{document_id}:{version_id}",
+        severity=TOPIC_SEVERITY,
+        title=f"关注主题「{name}」：{_clip(doc_title, 50)}",
+        body=body,
+        url=url,
+        document_id=document_id,
+        evidence=evidence,
     )
 
 
@@ -317,8 +352,12 @@ def alert_source_health(
         "请检查网站是否改版、被拦截或无法访问；用 watcher sources 查看各来源的状态。",
     )
     return Alert(
-        kind="source_health", dedupe_key=key, severity=HEALTH_SEVERITY,
-        title=f"来源异常：{source_name}", body=body, source_id=source_id,
+        kind="source_health",
+        dedupe_key=key,
+        severity=HEALTH_SEVERITY,
+        title=f"来源异常：{source_name}",
+        body=body,
+        source_id=source_id,
     )
 
 
@@ -328,9 +367,12 @@ def alert_source_recovered(
     """A failing source works again. ``episode`` (when it recovered) keeps a later recovery
     from being deduplicated into this one."""
     return Alert(
-        kind="source_recovered", dedupe_key=f"recovered:{source_id}:{episode or 'last'}",
-        severity=RECOVERED_SEVERITY, title=f"来源恢复：{source_name}",
-        body=f"来源「{source_name}」（{source_id}）已恢复正常抓取。", source_id=source_id,
+        kind="source_recovered",
+        dedupe_key=f"recovered:{source_id}:{episode or 'last'}",
+        severity=RECOVERED_SEVERITY,
+        title=f"来源恢复：{source_name}",
+        body=f"来源「{source_name}」（{source_id}）已恢复正常抓取。",
+        source_id=source_id,
     )
 
 
@@ -342,7 +384,10 @@ def alert_digest(week: str, title: str, document_titles: Sequence[str]) -> Alert
     gets the whole draft (the delivery worker adds it from the stored digest)."""
     listing = "\n".join(f"· {t}" for t in document_titles) or "本周没有新文件。"
     return Alert(
-        kind="digest", dedupe_key=DIGEST_KEY_PREFIX + week, severity=DIGEST_SEVERITY, title=title,
+        kind="digest",
+        dedupe_key=DIGEST_KEY_PREFIX + week,
+        severity=DIGEST_SEVERITY,
+        title=title,
         body=f"本期共 {len(document_titles)} 篇文件：\n{listing}\n"
-             "完整草稿（Word）已发送到邮箱，也可用 watcher digest 导出。",
+        "完整草稿（Word）已发送到邮箱，也可用 watcher digest 导出。",
     )

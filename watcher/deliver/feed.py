@@ -25,8 +25,9 @@ _EPOCH = "1970-01-01T00:00:00+00:00"
 
 
 class _AlertStore(Protocol):
-    def alerts(self, *, status: str | None = None, since: str | None = None,
-               limit: int = 200) -> list[dict[str, Any]]: ...
+    def alerts(
+        self, *, status: str | None = None, since: str | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]: ...
 
 
 def _clean(value: object) -> str:

@@ -27,10 +27,10 @@ from typing import Any, Protocol
 from watcher.config import Config, NotifySettings
 from watcher.deliver.alerts import DIGEST_KEY_PREFIX
 from watcher.deliver.channels import DEFAULT_TIMEOUT, Channel, Message, parse_channel, redact
+from watcher.deliver.channels.redaction import channel_key
 from watcher.errors import NotifyError
+from watcher.locks import store_lock
 from watcher.models import Alert
-from watcher.store.locks import store_lock
-from watcher.store.outbox import channel_key
 
 __all__ = [
     "SEVERITY_RANK",
@@ -50,11 +50,18 @@ _BATCH = 500
 
 
 class _OutboxStore(Protocol):
-    def due_deliveries(self, now: str, *, include_backoff: bool = False,
-                       limit: int = 100) -> list[dict[str, Any]]: ...
+    def due_deliveries(
+        self, now: str, *, include_backoff: bool = False, limit: int = 100
+    ) -> list[dict[str, Any]]: ...
 
-    def mark_delivery(self, delivery_id: int, *, status: str, next_attempt_at: str | None = None,
-                      error: str | None = None) -> None: ...
+    def mark_delivery(
+        self,
+        delivery_id: int,
+        *,
+        status: str,
+        next_attempt_at: str | None = None,
+        error: str | None = None,
+    ) -> None: ...
 
     def defer_deliveries(self, delivery_ids: Sequence[int], next_attempt_at: str) -> None: ...
 
@@ -66,9 +73,9 @@ class DeliveryReport:
     """What one run of the worker did."""
 
     sent: int = 0
-    retry: int = 0                 # failed now, or skipped because its channel failed this run
+    retry: int = 0  # failed now, or skipped because its channel failed this run
     dead: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)   # (channel label, reason)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (channel label, reason)
 
     @property
     def attempted(self) -> int:
@@ -83,12 +90,17 @@ class DeliveryReport:
 
 
 def channels_from_config(
-    config: Config, environ: Mapping[str, str] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+    config: Config,
+    environ: Mapping[str, str] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> dict[str, Channel]:
     """Channel key → channel for every configured notification URL."""
     secret_env = config.settings.notify.webhook_secret_env
     return {
-        channel_key(url): parse_channel(url, environ=environ, secret_env=secret_env, timeout=timeout)
+        channel_key(url): parse_channel(
+            url, environ=environ, secret_env=secret_env, timeout=timeout
+        )
         for url in config.notify_urls(environ)
     }
 
@@ -150,7 +162,9 @@ def _message_for(store: _OutboxStore, row: Mapping[str, Any]) -> Message:
     if row.get("kind") == "digest" and key.startswith(DIGEST_KEY_PREFIX):
         digest = store.get_digest(key.removeprefix(DIGEST_KEY_PREFIX))
         if digest is None:
-            raise NotifyError(f"{key}: 数据库中已没有这一周的简报草稿；请用 watcher digest 重新生成。")
+            raise NotifyError(
+                f"{key}: 数据库中已没有这一周的简报草稿；请用 watcher digest 重新生成。"
+            )
         return alert_message(row, digest)
     return alert_message(row)
 
@@ -158,7 +172,7 @@ def _message_for(store: _OutboxStore, row: Mapping[str, Any]) -> Message:
 # ----------------------------------------------------------------------------- the worker
 
 
-def backoff_seconds(attempts: int, settings: NotifySettings, rng: random.Random) -> float:
+def _backoff_seconds(attempts: int, settings: NotifySettings, rng: random.Random) -> float:
     """Delay before attempt ``attempts + 1``: doubling from the base, capped, ±20 % jitter."""
     base = settings.backoff_base_seconds * float(2 ** max(0, attempts - 1))
     delay = min(settings.backoff_max_seconds, base)
@@ -178,19 +192,27 @@ def deliver_pending(
     path = getattr(store, "path", None)
     if path is None:
         return _deliver_locked(store, channels, settings, retry_now=retry_now, now=now, rng=rng)
-    with store_lock(Path(path), "deliver",
-                    "另一个投递进程正在发送告警（守护进程或另一个 watcher deliver）。它会发送这些告警；无需重复运行。"):
+    with store_lock(
+        Path(path),
+        "deliver",
+        "另一个投递进程正在发送告警（守护进程或另一个 watcher deliver）。它会发送这些告警；无需重复运行。",
+    ):
         return _deliver_locked(store, channels, settings, retry_now=retry_now, now=now, rng=rng)
 
 
 def _deliver_locked(
-    store: _OutboxStore, channels: Mapping[str, Channel], settings: NotifySettings, *,
-    retry_now: bool, now: datetime | None, rng: random.Random | None,
+    store: _OutboxStore,
+    channels: Mapping[str, Channel],
+    settings: NotifySettings,
+    *,
+    retry_now: bool,
+    now: datetime | None,
+    rng: random.Random | None,
 ) -> DeliveryReport:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     rand = rng or random.Random()
     report = DeliveryReport()
-    lock = threading.Lock()          # one SQLite connection, several channel threads
+    lock = threading.Lock()  # one SQLite connection, several channel threads
 
     seen: set[int] = set()
     rows: list[dict[str, Any]] = []
@@ -220,8 +242,13 @@ def _deliver_locked(
 
 
 def _work_channel(
-    store: _OutboxStore, channel: Channel | None, items: Sequence[dict[str, Any]],
-    settings: NotifySettings, moment: datetime, rng: random.Random, lock: threading.Lock,
+    store: _OutboxStore,
+    channel: Channel | None,
+    items: Sequence[dict[str, Any]],
+    settings: NotifySettings,
+    moment: datetime,
+    rng: random.Random,
+    lock: threading.Lock,
     report: DeliveryReport,
 ) -> None:
     give_up = timedelta(hours=settings.give_up_after_hours)
@@ -230,7 +257,9 @@ def _work_channel(
         label = str(row.get("channel_label") or "")
         try:
             if channel is None:
-                raise NotifyError(f"{label}: 该通道已不在配置中（settings.notify.urls / WATCHER_NOTIFY_URLS）。")
+                raise NotifyError(
+                    f"{label}: 该通道已不在配置中（settings.notify.urls / WATCHER_NOTIFY_URLS）。"
+                )
             with lock:
                 message = _message_for(store, row)
                 store.mark_delivery(did, status="sending")
@@ -242,19 +271,28 @@ def _work_channel(
                 retry_at = _fail(store, row, reason, settings, moment, rng, report)
                 # The channel is down: postpone its other deliveries to the same time instead of
                 # waiting out one timeout per alert now.
-                _defer(store, items[index + 1:], reason, retry_at, moment, give_up, report)
+                _defer(store, items[index + 1 :], reason, retry_at, moment, give_up, report)
             return
         with lock:
             store.mark_delivery(did, status="sent")
             report.sent += 1
 
 
-def _fail(store: _OutboxStore, row: Mapping[str, Any], reason: str, settings: NotifySettings,
-          moment: datetime, rng: random.Random, report: DeliveryReport) -> str:
+def _fail(
+    store: _OutboxStore,
+    row: Mapping[str, Any],
+    reason: str,
+    settings: NotifySettings,
+    moment: datetime,
+    rng: random.Random,
+    report: DeliveryReport,
+) -> str:
     """Record a failed attempt: dead after the give-up time, else pending with backoff."""
     did = int(row["id"])
-    retry_at = _iso(moment + timedelta(
-        seconds=backoff_seconds(int(row.get("attempts") or 0) + 1, settings, rng)))
+    retry_at = _iso(
+        moment
+        + timedelta(seconds=_backoff_seconds(int(row.get("attempts") or 0) + 1, settings, rng))
+    )
     if moment - _created(row) >= timedelta(hours=settings.give_up_after_hours):
         store.mark_delivery(did, status="dead", error=reason)
         report.dead += 1
@@ -264,8 +302,15 @@ def _fail(store: _OutboxStore, row: Mapping[str, Any], reason: str, settings: No
     return retry_at
 
 
-def _defer(store: _OutboxStore, rest: Sequence[Mapping[str, Any]], reason: str, retry_at: str,
-           moment: datetime, give_up: timedelta, report: DeliveryReport) -> None:
+def _defer(
+    store: _OutboxStore,
+    rest: Sequence[Mapping[str, Any]],
+    reason: str,
+    retry_at: str,
+    moment: datetime,
+    give_up: timedelta,
+    report: DeliveryReport,
+) -> None:
     """Postpone the remaining deliveries of a channel that just failed (dead when too old)."""
     later: list[int] = []
     for row in rest:

@@ -153,7 +153,9 @@ def text_from_bytes(
         return AttachmentText(_decode_text(data), "txt")
     shown = f".{declared}" if declared else "无扩展名"
     return AttachmentText(
-        "", declared or "unknown", supported=False,
+        "",
+        declared or "unknown",
+        supported=False,
         reason=f"暂不支持 {shown} 格式的附件，请转换为 PDF、.docx 或 .txt 后再导入",
     )
 
@@ -180,7 +182,7 @@ def body_is_only_attachment(article_text: str, attachments: Sequence[Attachment]
 # --------------------------------------------------------------------------- format detection
 
 
-def _sniff(data: bytes, declared: str) -> str:
+def _sniff(data: bytes, declared: str) -> str:  # noqa: C901 - one branch per file signature
     """The format the bytes really are; servers and link texts often lie about the extension."""
     head = data[:8]
     if head.startswith(_MAGIC_PDF) or (declared == "pdf" and _MAGIC_PDF in data[:1024]):
@@ -290,9 +292,13 @@ def _open_checked_zip(data: bytes, label: str, what: str) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise ExtractError(f"{label} 不是有效的 {what} 文件（压缩包已损坏：{exc}），请重新下载或用办公软件另存") from None
+        raise ExtractError(
+            f"{label} 不是有效的 {what} 文件（压缩包已损坏：{exc}），请重新下载或用办公软件另存"
+        ) from None
     if len(infos) > ZIP_MAX_ENTRIES:
-        raise UnsafeInputError(f"{label} 含 {len(infos)} 个压缩条目，超过上限 {ZIP_MAX_ENTRIES}，疑似压缩炸弹，已拒绝")
+        raise UnsafeInputError(
+            f"{label} 含 {len(infos)} 个压缩条目，超过上限 {ZIP_MAX_ENTRIES}，疑似压缩炸弹，已拒绝"
+        )
     total = 0
     for info in infos:
         name = info.filename
@@ -305,11 +311,17 @@ def _open_checked_zip(data: bytes, label: str, what: str) -> zipfile.ZipFile:
             raise UnsafeInputError(
                 f"{label} 中的「{name}」解压后 {info.file_size / MiB:.0f} MB，超过单条上限，疑似压缩炸弹，已拒绝"
             )
-        if info.file_size > ZIP_RATIO_MIN_BYTES and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
-            raise UnsafeInputError(f"{label} 中的「{name}」压缩比异常（>{ZIP_MAX_RATIO}:1），疑似压缩炸弹，已拒绝")
+        if info.file_size > ZIP_RATIO_MIN_BYTES and info.file_size > ZIP_MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise UnsafeInputError(
+                f"{label} 中的「{name}」压缩比异常（>{ZIP_MAX_RATIO}:1），疑似压缩炸弹，已拒绝"
+            )
         total += info.file_size
         if total > ZIP_MAX_TOTAL_BYTES:
-            raise UnsafeInputError(f"{label} 解压后总大小超过 {ZIP_MAX_TOTAL_BYTES // MiB} MB，疑似压缩炸弹，已拒绝")
+            raise UnsafeInputError(
+                f"{label} 解压后总大小超过 {ZIP_MAX_TOTAL_BYTES // MiB} MB，疑似压缩炸弹，已拒绝"
+            )
     return zf
 
 
@@ -332,9 +344,13 @@ def _parse_xml(data: bytes, label: str, part: str) -> Any:
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise UnsafeInputError(f"{label} 中的「{part}」含 DTD/实体声明（可能是 XML 实体攻击），已拒绝") from None
+        raise UnsafeInputError(
+            f"{label} 中的「{part}」含 DTD/实体声明（可能是 XML 实体攻击），已拒绝"
+        ) from None
     except SafeET.ParseError as exc:
-        raise ExtractError(f"{label} 中的「{part}」不是有效的 XML（{exc}），文件可能已损坏") from None
+        raise ExtractError(
+            f"{label} 中的「{part}」不是有效的 XML（{exc}），文件可能已损坏"
+        ) from None
 
 
 def _local(tag: object) -> str:
@@ -344,7 +360,7 @@ def _local(tag: object) -> str:
 # --------------------------------------------------------------------------- PDF
 
 
-def _pdf_text(data: bytes, label: str) -> AttachmentText:
+def _pdf_text(data: bytes, label: str) -> AttachmentText:  # noqa: C901 - one guard per way a hostile PDF fails
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
@@ -357,9 +373,21 @@ def _pdf_text(data: bytes, label: str) -> AttachmentText:
         raise
     except (DependencyError, FileNotDecryptedError):
         raise ExtractError(f"{label} 是加密 PDF，当前无法解密；请取得未加密的版本") from None
-    except (PdfReadError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError,
-            RecursionError, AssertionError, zipfile.BadZipFile) as exc:
-        raise ExtractError(f"{label} 不是有效的 PDF 文件或已损坏（{type(exc).__name__}），请重新下载") from None
+    except (
+        PdfReadError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OSError,
+        RecursionError,
+        AssertionError,
+        zipfile.BadZipFile,
+    ) as exc:
+        raise ExtractError(
+            f"{label} 不是有效的 PDF 文件或已损坏（{type(exc).__name__}），请重新下载"
+        ) from None
     if n_pages > PDF_MAX_PAGES:
         raise UnsafeInputError(f"{label} 有 {n_pages} 页，超过上限 {PDF_MAX_PAGES} 页，已跳过")
     pages: list[str] = []
@@ -403,9 +431,13 @@ def _docx_text(data: bytes, label: str) -> AttachmentText:
         document = docx.Document(io.BytesIO(data))
         body = document.element.body
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, AttributeError) as exc:
-        raise ExtractError(f"{label} 不是有效的 Word 文档（{type(exc).__name__}），请用 Word/WPS 打开后另存为 .docx") from None
+        raise ExtractError(
+            f"{label} 不是有效的 Word 文档（{type(exc).__name__}），请用 Word/WPS 打开后另存为 .docx"
+        ) from None
     except Exception as exc:  # python-docx/lxml raise assorted types on broken parts
-        raise ExtractError(f"{label} 无法解析（{type(exc).__name__}），请用 Word/WPS 打开后另存为 .docx") from None
+        raise ExtractError(
+            f"{label} 无法解析（{type(exc).__name__}），请用 Word/WPS 打开后另存为 .docx"
+        ) from None
     lines: list[str] = []
     _docx_blocks(body, lines)
     text = "\n".join(lines).strip("\n")
@@ -489,14 +521,18 @@ def _ofd_text(data: bytes, label: str) -> AttachmentText:
             return _parse_xml(_read_member(zf, names[key], label), label, path)
 
         root = load("OFD.xml")
-        doc_root = next((el.text for el in root.iter() if _local(el.tag) == "DocRoot" and el.text), None)
+        doc_root = next(
+            (el.text for el in root.iter() if _local(el.tag) == "DocRoot" and el.text), None
+        )
         if not doc_root:
             raise ExtractError(f"{label} 的 OFD.xml 没有 DocRoot，文件可能已损坏")
         doc_path = _ofd_resolve("", doc_root.strip())
         document = load(doc_path)
         base = doc_path.rsplit("/", 1)[0] if "/" in doc_path else ""
         page_locs = [
-            el.get("BaseLoc", "") for el in document.iter() if _local(el.tag) == "Page" and el.get("BaseLoc")
+            el.get("BaseLoc", "")
+            for el in document.iter()
+            if _local(el.tag) == "Page" and el.get("BaseLoc")
         ]
         pages: list[str] = []
         size = 0

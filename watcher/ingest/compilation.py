@@ -100,7 +100,7 @@ class CompiledDocument:
 
 @dataclass(frozen=True)
 class _Line:
-    no: int            # 1-based line number in the input
+    no: int  # 1-based line number in the input
     text: str
 
 
@@ -127,21 +127,23 @@ def split_compilation(
             body_text = "\n".join(ln.text.strip() for ln in body)
             if not title:
                 title = _fallback_title(body_text)
-            docs.append(CompiledDocument(
-                title=title,
-                source=source,
-                text=cleaner(body_text) if body_text else "",
-                kind=_classify(title, body),
-                start_line=(title_lines or body)[0].no,
-                collection=collection,
-            ))
+            docs.append(
+                CompiledDocument(
+                    title=title,
+                    source=source,
+                    text=cleaner(body_text) if body_text else "",
+                    kind=_classify(title, body),
+                    start_line=(title_lines or body)[0].no,
+                    collection=collection,
+                )
+            )
     return docs
 
 
 # --------------------------------------------------------------------------- furniture
 
 
-def _content_lines(raw: str) -> list[_Line]:
+def _content_lines(raw: str) -> list[_Line]:  # noqa: C901 - one rule per kind of page furniture
     """Non-blank lines minus page numbers and running headers/footers, with their line numbers."""
     physical = raw.split("\n")
     # A form feed is a page boundary (attachments.py emits them); it also ends a line.
@@ -170,7 +172,8 @@ def _content_lines(raw: str) -> list[_Line]:
         pos += 1
     counts = Counter(squeeze(t) for _, t in nonblank)
     repeated = {
-        k for k, c in counts.items()
+        k
+        for k, c in counts.items()
         if c >= _FURNITURE_MIN_REPEATS and 0 < len(k) <= _FURNITURE_MAX_CHARS
     }
     near: Counter[str] = Counter()
@@ -181,14 +184,13 @@ def _content_lines(raw: str) -> list[_Line]:
             k = squeeze(t)
             if k in repeated and any(abs(i - b) <= _FURNITURE_WINDOW for b in boundary_pos):
                 near[k] += 1
-    furniture = {
-        k for k in repeated if near[k] >= max(2, _FURNITURE_NEAR_SHARE * counts[k])
-    }
+    furniture = {k for k in repeated if near[k] >= max(2, _FURNITURE_NEAR_SHARE * counts[k])}
     if not boundary_pos:
         # No page markers at all: only repeated lines that look like issue headers (digits, no
         # sentence or label punctuation) count, so repeated 「牵头部门：市教委」 lines survive.
         furniture = {
-            k for k in repeated
+            k
+            for k in repeated
             if counts[k] >= 4 and re.search(r"\d", k) and not _SENTENCE_PUNCT_RE.search(k)
         }
     return [
@@ -307,7 +309,7 @@ def _split_collection(
         if starts is not None:
             collection = _join_title([ln.text for ln in title_lines])
             parts: list[tuple[list[_Line], list[_Line], str | None]] = []
-            preamble = rest[len(items):starts[0]]
+            preamble = rest[len(items) : starts[0]]
             if len(squeeze("".join(ln.text for ln in preamble))) >= 100:
                 parts.append((title_lines, preamble, None))
             for i, s in enumerate(starts):
@@ -327,7 +329,7 @@ def _find_headings(rest: list[_Line], skip: int, items: list[str], width: int) -
         found = None
         for i in range(pos, len(rest)):
             end = _title_end(rest, i, width)
-            heading = squeeze("".join(ln.text for ln in rest[i:max(end, i + 1)]))
+            heading = squeeze("".join(ln.text for ln in rest[i : max(end, i + 1)]))
             if squeeze(rest[i].text) in wanted or heading in wanted:
                 found = i
                 break

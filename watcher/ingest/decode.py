@@ -42,24 +42,43 @@ _TAG = re.compile(rb"<[^>]*>")
 _SPACE = re.compile(rb"\s+|&nbsp;")
 
 #: Content types decoded to text (besides text/* and +xml / +json).
-TEXT_TYPES = frozenset({
-    "application/xhtml+xml", "application/xml", "application/json", "application/javascript",
-    "application/x-javascript", "application/rss+xml", "application/atom+xml",
-})
+TEXT_TYPES = frozenset(
+    {
+        "application/xhtml+xml",
+        "application/xml",
+        "application/json",
+        "application/javascript",
+        "application/x-javascript",
+        "application/rss+xml",
+        "application/atom+xml",
+    }
+)
 #: Content types that are never text, even when they look like it.
 BINARY_TYPES = frozenset({"application/octet-stream", "application/pdf", "application/zip"})
 _BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!", b"\x89PNG", b"\xff\xd8\xff")
 
 #: Charset labels browsers accept that Python does not know, mapped to Python codec names.
 CHARSET_ALIASES = {
-    "x-gbk": "gbk", "gb_2312-80": "gb2312", "csgb2312": "gb2312", "x-euc-cn": "gb2312",
-    "windows-936": "gbk", "ms936": "gbk", "x-x-big5": "big5", "big5-hkscs": "big5hkscs",
-    "unicode-1-1-utf-8": "utf-8", "x-unicode20utf8": "utf-8",
+    "x-gbk": "gbk",
+    "gb_2312-80": "gb2312",
+    "csgb2312": "gb2312",
+    "x-euc-cn": "gb2312",
+    "windows-936": "gbk",
+    "ms936": "gbk",
+    "x-x-big5": "big5",
+    "big5-hkscs": "big5hkscs",
+    "unicode-1-1-utf-8": "utf-8",
+    "x-unicode20utf8": "utf-8",
 }
 #: Codecs replaced by their superset (Python codec names after lookup).
 CODEC_SUPERSETS = {
-    "gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030", "hz": "gb18030",
-    "big5": "big5hkscs", "cp950": "big5hkscs", "big5hkscs": "big5hkscs",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb18030": "gb18030",
+    "hz": "gb18030",
+    "big5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "big5hkscs": "big5hkscs",
 }
 #: Western single-byte labels are Java/Tomcat defaults, not a statement about Chinese pages.
 UNTRUSTED_CODECS = frozenset({"iso8859-1", "cp1252", "ascii"})
@@ -71,7 +90,11 @@ META_SCAN_BYTES = 128 * 1024  # some CMSs put <meta charset> after a 50 KB inlin
 DETECT_SAMPLE_BYTES = 256 * 1024
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -102,7 +125,7 @@ def _non_ascii(content: bytes) -> int:
     return len(content) - len(content.decode("ascii", "ignore"))
 
 
-def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:
+def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:  # noqa: C901 - the charset rules in their documented order
     """Decode a text body; returns (text, codec). Never raises on bad bytes.
 
     Order: BOM, the Content-Type charset, ``<meta charset>`` / ``http-equiv`` in the head,
@@ -118,7 +141,10 @@ def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:
     header = _HEADER_CHARSET.search(content_type or "")
     head_end = content.find(b"</head", 0, META_SCAN_BYTES)
     meta = _META_CHARSET.search(content, 0, head_end if head_end > 0 else META_SCAN_BYTES)
-    labels = (header.group(1) if header else None, meta.group(1).decode("ascii", "replace") if meta else None)
+    labels = (
+        header.group(1) if header else None,
+        meta.group(1).decode("ascii", "replace") if meta else None,
+    )
     for label in labels:
         found = _codec(label)
         if found and found not in declared:
@@ -166,7 +192,9 @@ def is_text_content(content_type: str | None, content: bytes) -> bool:
 
 
 def _visible_chars(content: bytes) -> int:
-    stripped = _SPACE.sub(b"", _TAG.sub(b"", _SCRIPT_OR_STYLE.sub(b"", content[:CHALLENGE_SCAN_BYTES])))
+    stripped = _SPACE.sub(
+        b"", _TAG.sub(b"", _SCRIPT_OR_STYLE.sub(b"", content[:CHALLENGE_SCAN_BYTES]))
+    )
     return len(stripped.decode("utf-8", "replace"))
 
 

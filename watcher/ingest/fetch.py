@@ -45,8 +45,6 @@ __all__ = ["Fetcher", "decode_html", "detect_challenge", "is_text_content"]
 #: and is caught before retries are considered).
 RETRY_STATUSES = frozenset({408, 429})
 NOT_RETRIED_5XX = frozenset({501})
-#: Statuses that say "this URL is not for you": retrying would only annoy the site.
-NO_RETRY_STATUSES = frozenset({403, 404, 410})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 10
 #: Bytes of an error page read to look for challenge markers.
@@ -64,7 +62,9 @@ def _check_target(url: str, source: Source | None) -> None:
     parts = urlsplit(url)
     host = host_of(url)
     if parts.scheme not in ("http", "https") or not host:
-        raise FetchError(f"不是可抓取的 http(s) 网址: {url}；请检查 sources.yaml 或列表页里的链接", url=url)
+        raise FetchError(
+            f"不是可抓取的 http(s) 网址: {url}；请检查 sources.yaml 或列表页里的链接", url=url
+        )
     if is_private_host(host) and not (source is not None and source.allow_private):
         raise OffsiteError(
             f"拒绝访问内网或本机地址 {host}（{url}）。如果这是你自己的测试站点，"
@@ -154,7 +154,10 @@ class Fetcher:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
 
@@ -181,7 +184,7 @@ class Fetcher:
         return self._client
 
     # -- public
-    async def fetch(
+    async def fetch(  # noqa: C901 - guards, conditional GET, redirects and size cap in request order
         self,
         url: str,
         *,
@@ -223,20 +226,38 @@ class Fetcher:
                     )
                     self._record(attempts, current, status, 0, started, number, "offsite", msg)
                     raise OffsiteError(msg, url=url)
-                self._record(attempts, current, status, 0, started, number, "redirect", f"→ {target}")
+                self._record(
+                    attempts, current, status, 0, started, number, "redirect", f"→ {target}"
+                )
                 current = target
                 continue
             if status == 304:
                 self._record(attempts, current, status, 0, started, number, "not_modified")
                 return Fetched(
-                    url=url, final_url=current, status=304, headers=answer.headers, content=b"",
-                    encoding=None, text=None,
-                    etag=answer.headers.get("etag", etag), last_modified=answer.headers.get("last-modified", last_modified),
-                    not_modified=True, attempts=tuple(attempts),
+                    url=url,
+                    final_url=current,
+                    status=304,
+                    headers=answer.headers,
+                    content=b"",
+                    encoding=None,
+                    text=None,
+                    etag=answer.headers.get("etag", etag),
+                    last_modified=answer.headers.get("last-modified", last_modified),
+                    not_modified=True,
+                    attempts=tuple(attempts),
                 )
             if not 200 <= status < 300:
                 err = _status_error(current, status)
-                self._record(attempts, current, status, len(answer.body), started, number, "http_error", str(err))
+                self._record(
+                    attempts,
+                    current,
+                    status,
+                    len(answer.body),
+                    started,
+                    number,
+                    "http_error",
+                    str(err),
+                )
                 raise err
             self._record(attempts, current, status, len(answer.body), started, number, "ok")
             ctype = answer.headers.get("content-type")
@@ -245,9 +266,15 @@ class Fetcher:
             if is_text_content(ctype, answer.body):
                 text, encoding = decode_html(answer.body, ctype)
             return Fetched(
-                url=url, final_url=current, status=status, headers=answer.headers, content=answer.body,
-                encoding=encoding, text=text,
-                etag=answer.headers.get("etag"), last_modified=answer.headers.get("last-modified"),
+                url=url,
+                final_url=current,
+                status=status,
+                headers=answer.headers,
+                content=answer.body,
+                encoding=encoding,
+                text=text,
+                etag=answer.headers.get("etag"),
+                last_modified=answer.headers.get("last-modified"),
                 attempts=tuple(attempts),
             )
         msg = f"{url} 重定向超过 {MAX_REDIRECTS} 次（可能是重定向循环）；请在浏览器中检查该网址，必要时更新 sources.yaml"
@@ -263,12 +290,18 @@ class Fetcher:
         left to the connection attempt, which reports it as a DNS failure.
         """
         host = host_of(url)
-        if (source is not None and source.allow_private) or self._transport is not None or literal_ip(host):
+        if (
+            (source is not None and source.allow_private)
+            or self._transport is not None
+            or literal_ip(host)
+        ):
             return
         private = self._resolved_private.get(host)
         if private is None:
             try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+                infos = await asyncio.get_running_loop().getaddrinfo(
+                    host, None, type=socket.SOCK_STREAM
+                )
             except OSError:
                 return
             private = any(is_private_host(str(info[4][0]).split("%", 1)[0]) for info in infos)
@@ -281,7 +314,7 @@ class Fetcher:
             )
 
     # -- one URL, with retries
-    async def _get(
+    async def _get(  # noqa: C901 - the retry loop: one branch per HTTP outcome
         self, url: str, headers: dict[str, str], attempts: list[FetchAttempt]
     ) -> tuple[_Answer, float, int]:
         """The answer for one URL after retries, with its start time and attempt number.
@@ -298,7 +331,9 @@ class Fetcher:
             try:
                 answer = await self._send(url, headers, timer)
             except TooLargeError as exc:
-                self._record(attempts, url, None, s.max_bytes, timer.started, number, "too_large", str(exc))
+                self._record(
+                    attempts, url, None, s.max_bytes, timer.started, number, "too_large", str(exc)
+                )
                 raise
             except _BodyError as exc:
                 self._record(attempts, url, None, 0, timer.started, number, "bad_body", str(exc))
@@ -320,7 +355,9 @@ class Fetcher:
                     f"{host} 返回了反爬虫验证页面（HTTP {status}，{vendor}），本轮跳过，不会把它当作内容。"
                     f"若持续出现，请调大 settings.fetch.min_delay_seconds 或降低该来源的抓取频率"
                 )
-                self._record(attempts, url, status, len(answer.body), timer.started, number, "blocked", msg)
+                self._record(
+                    attempts, url, status, len(answer.body), timer.started, number, "blocked", msg
+                )
                 raise BlockedError(msg, url=url, retryable=True)
             if not _retryable_status(status):
                 return answer, timer.started, number
@@ -330,13 +367,40 @@ class Fetcher:
                     f"{host} 要求 {wait:.0f} 秒后再访问（HTTP {status}），超过上限 "
                     f"{s.max_retry_after_seconds:g} 秒；本轮不再重试，下一轮会自动重试"
                 )
-                self._record(attempts, url, status, len(answer.body), timer.started, number, "http_error", msg)
+                self._record(
+                    attempts,
+                    url,
+                    status,
+                    len(answer.body),
+                    timer.started,
+                    number,
+                    "http_error",
+                    msg,
+                )
                 raise HTTPStatusError(msg, url=url, status=status, retryable=True)
             if number > s.retries:
                 err = _status_error(url, status)
-                self._record(attempts, url, status, len(answer.body), timer.started, number, "http_error", str(err))
+                self._record(
+                    attempts,
+                    url,
+                    status,
+                    len(answer.body),
+                    timer.started,
+                    number,
+                    "http_error",
+                    str(err),
+                )
                 raise err
-            self._record(attempts, url, status, len(answer.body), timer.started, number, "http_error", f"HTTP {status}，稍后重试")
+            self._record(
+                attempts,
+                url,
+                status,
+                len(answer.body),
+                timer.started,
+                number,
+                "http_error",
+                f"HTTP {status}，稍后重试",
+            )
             await self._sleep(max(self._backoff(number), wait or 0.0))
 
     def _backoff(self, number: int) -> float:
@@ -347,17 +411,23 @@ class Fetcher:
     async def _send(self, url: str, headers: dict[str, str], timer: _Timer) -> _Answer:
         client = self._ensure_client()
         async with self._gate(urlsplit(url).netloc.lower()):
-            timer.started = self._clock()  # the fetch log times the exchange, not the politeness wait
+            timer.started = (
+                self._clock()
+            )  # the fetch log times the exchange, not the politeness wait
             async with asyncio.timeout(self.settings.timeout_seconds * TOTAL_TIMEOUT_FACTOR):
                 async with client.stream("GET", url, headers=headers) as response:
                     answer_headers = {k.lower(): v for k, v in response.headers.items()}
                     status = response.status_code
-                    body = await self._read_body(url, response, answer_headers, ok=200 <= status < 300)
+                    body = await self._read_body(
+                        url, response, answer_headers, ok=200 <= status < 300
+                    )
                     if status in REDIRECT_STATUSES or status == 304:
                         body = b""  # read only so the connection can be reused
                     return _Answer(status, answer_headers, body)
 
-    async def _read_body(self, url: str, response: httpx.Response, headers: dict[str, str], *, ok: bool) -> bytes:
+    async def _read_body(
+        self, url: str, response: httpx.Response, headers: dict[str, str], *, ok: bool
+    ) -> bytes:
         """The decoded body, at most max_bytes (error pages: a peek of ERROR_BODY_PEEK)."""
         cap = self.settings.max_bytes if ok else ERROR_BODY_PEEK
         declared = headers.get("content-length", "")
@@ -367,7 +437,9 @@ class Fetcher:
         inflater = _Inflater(coding) if coding in ("gzip", "x-gzip", "deflate") else None
         if inflater is None and coding not in ("identity", ""):
             raise _BodyError(
-                f"{url} 使用了不支持的内容压缩格式 {coding}；请向维护者报告该网站", url=url, retryable=False
+                f"{url} 使用了不支持的内容压缩格式 {coding}；请向维护者报告该网站",
+                url=url,
+                retryable=False,
             )
         chunks: list[bytes] = []
         size = 0
@@ -378,7 +450,9 @@ class Fetcher:
             except zlib.error as exc:
                 # A corrupt compressed body is a transfer fault, not content: retry, never store.
                 raise _BodyError(
-                    f"{url} 的压缩数据已损坏（{coding}: {exc}）；下一轮会自动重试", url=url, retryable=True
+                    f"{url} 的压缩数据已损坏（{coding}: {exc}）；下一轮会自动重试",
+                    url=url,
+                    retryable=True,
                 ) from exc
             size += len(data)
             if size > cap:
@@ -409,16 +483,30 @@ class Fetcher:
                 if gate.next_start > now:
                     await self._sleep(gate.next_start - now)
                 start = max(now, gate.next_start)
-                gate.next_start = start + s.min_delay_seconds + self._rng.uniform(0, s.jitter_seconds)
+                gate.next_start = (
+                    start + s.min_delay_seconds + self._rng.uniform(0, s.jitter_seconds)
+                )
             yield
 
     def _record(
-        self, attempts: list[FetchAttempt], url: str, status: int | None, nbytes: int,
-        started: float, number: int, outcome: str, error: str | None = None,
+        self,
+        attempts: list[FetchAttempt],
+        url: str,
+        status: int | None,
+        nbytes: int,
+        started: float,
+        number: int,
+        outcome: str,
+        error: str | None = None,
     ) -> None:
         attempt = FetchAttempt(
-            url=url, status=status, bytes=nbytes, duration_ms=(self._clock() - started) * 1000.0,
-            error=error, attempt=number, outcome=outcome,
+            url=url,
+            status=status,
+            bytes=nbytes,
+            duration_ms=(self._clock() - started) * 1000.0,
+            error=error,
+            attempt=number,
+            outcome=outcome,
         )
         attempts.append(attempt)
         if self._on_attempt is not None:
@@ -483,12 +571,15 @@ def _network_message(exc: BaseException, host: str, timeout: float) -> tuple[str
         if "refused" in detail or any(isinstance(e, ConnectionRefusedError) for e in chain):
             return f"无法连接 {host}（连接被拒绝）；网站可能暂时不可用，下一轮会自动重试", True
         dns_words = ("name or service", "nodename", "name resolution", "getaddrinfo", "no address")
-        if any(isinstance(e, socket.gaierror) for e in chain) or any(k in detail for k in dns_words):
+        if any(isinstance(e, socket.gaierror) for e in chain) or any(
+            k in detail for k in dns_words
+        ):
             return f"无法解析域名 {host}；请检查网址拼写和服务器的 DNS 设置，下一轮会自动重试", True
         if any(k in detail for k in ("ssl", "certificate", "tls")):
             return (
                 f"与 {host} 建立 HTTPS 连接失败（证书或 TLS 问题）；本轮不再重试，"
-                f"请在浏览器中确认该网站能否打开", False,
+                f"请在浏览器中确认该网站能否打开",
+                False,
             )
         return f"无法连接 {host}（{exc}）；网络或网站可能暂时不可用，下一轮会自动重试", True
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):

@@ -28,12 +28,12 @@ from watcher.errors import ExtractError, FetchError, StoreError, WatcherError
 from watcher.ingest import attachments, discover, guards
 from watcher.ingest.extract import extract
 from watcher.ingest.fetch import Fetcher
+from watcher.locks import store_lock
 from watcher.models import Alert, Attachment, FetchAttempt, Fetched, Link
 from watcher.pipeline.document import DocumentInput, IngestRules, ingest_document, raise_alert
 from watcher.pipeline.ranking import refresh_directions
 from watcher.records import VersionResult
 from watcher.store import Store
-from watcher.store.locks import store_lock
 
 __all__ = ["CycleReport", "Pipeline", "SourceOutcome", "cycle_lock"]
 
@@ -61,6 +61,16 @@ class SourceOutcome:
     error: str | None = None
     seconds: float = 0.0
 
+    def count(self, status: str, alerts: int) -> None:
+        """Count one stored document's verdict and the alerts it raised."""
+        self.alerts += alerts
+        if status == "new_document":
+            self.new_documents += 1
+        elif status == "new_version":
+            self.new_versions += 1
+        else:
+            self.unchanged += 1
+
 
 @dataclass
 class CycleReport:
@@ -73,8 +83,9 @@ class CycleReport:
 
 def cycle_lock(store_path: Path) -> AbstractContextManager[None]:
     """One cycle per store at a time: a second ``watcher check`` is refused, not interleaved."""
-    return store_lock(store_path, "cycle",
-                      f"另一个 watcher 进程正在对 {store_path} 运行抓取。请等它结束后再试。")
+    return store_lock(
+        store_path, "cycle", f"另一个 watcher 进程正在对 {store_path} 运行抓取。请等它结束后再试。"
+    )
 
 
 class Pipeline:
@@ -102,9 +113,11 @@ class Pipeline:
 
     async def run_cycle(self, source_ids: Sequence[str] | None = None) -> CycleReport:
         started = time.monotonic()
-        sources = [self.config.source(s) for s in source_ids] if source_ids else [
-            s for s in self.config.sources if s.enabled
-        ]
+        sources = (
+            [self.config.source(s) for s in source_ids]
+            if source_ids
+            else [s for s in self.config.sources if s.enabled]
+        )
         self.store.sync_sources(self.config.sources)
         report = CycleReport()
         async with Fetcher(self.config.settings.fetch, on_attempt=self._log_attempt) as fetcher:
@@ -137,7 +150,9 @@ class Pipeline:
 
     def _log_attempt(self, attempt: FetchAttempt) -> None:
         try:
-            source_id = attempt.source_id or _CURRENT_SOURCE.get() or _source_of(self.config, attempt.url)
+            source_id = (
+                attempt.source_id or _CURRENT_SOURCE.get() or _source_of(self.config, attempt.url)
+            )
             self.store.log_fetch(source_id, attempt)
         except StoreError:
             log.exception("could not log a fetch attempt")
@@ -152,43 +167,60 @@ class Pipeline:
             return
         if list_errors:
             outcome.status, outcome.error = "partial", list_errors[0]
-        new = discover.take_new(links, self.store.known_url, stop_after_known=len(links) + 1,
-                                limit=source.max_new_per_run)
-        new_urls = {link.url for link in new}
-        # Known documents are re-checked with conditional GETs (mostly 304): those on the list
-        # pages we read, then the source's least recently seen ones, up to a per-run budget.
-        recheck = [link for link in links if link.url not in new_urls]
-        seen = new_urls | {link.url for link in recheck}
-        for url in self.store.stale_urls(source.id, limit=source.recheck_per_run):
-            if url not in seen and len(recheck) < source.recheck_per_run:
-                recheck.append(Link(url=url))
-                seen.add(url)
-        for link in [*new, *recheck]:
+        for link in self._work_list(source, links):
             if self.stop.is_set():
                 outcome.status, outcome.error = "partial", "已中断（进程正在退出）"
                 return
             try:
                 result = await self._fetch_document(fetcher, source, link)
             except (FetchError, ExtractError) as exc:
-                if isinstance(exc, ExtractError):  # fetch errors are logged by the fetcher
-                    self._log_attempt(FetchAttempt(url=link.url, status=None, bytes=0, duration_ms=0.0,
-                                                   error=str(exc), outcome="extract_error"))
-                outcome.failed += 1
-                outcome.status = "partial"
-                outcome.error = outcome.error or str(exc)
+                self._count_failure(link, exc, outcome)
                 continue
             for status, n_alerts in result:
-                outcome.alerts += n_alerts
-                if status == "new_document":
-                    outcome.new_documents += 1
-                elif status == "new_version":
-                    outcome.new_versions += 1
-                else:
-                    outcome.unchanged += 1
-        if outcome.failed and not (outcome.new_documents or outcome.new_versions or outcome.unchanged):
+                outcome.count(status, n_alerts)
+        if outcome.failed and not (
+            outcome.new_documents or outcome.new_versions or outcome.unchanged
+        ):
             outcome.status = "failed"  # every document failed: the site is not really working
 
-    async def _discover(self, fetcher: Fetcher, source: Source) -> tuple[list[Link], list[str], bool]:
+    def _work_list(self, source: Source, links: Sequence[Link]) -> list[Link]:
+        """New links first, then known documents to re-check with conditional GETs (mostly
+        304): those on the list pages we read, then the source's least recently seen ones, up
+        to a per-run budget."""
+        new = discover.take_new(
+            links,
+            self.store.known_url,
+            stop_after_known=len(links) + 1,
+            limit=source.max_new_per_run,
+        )
+        new_urls = {link.url for link in new}
+        recheck = [link for link in links if link.url not in new_urls]
+        seen = new_urls | {link.url for link in recheck}
+        for url in self.store.stale_urls(source.id, limit=source.recheck_per_run):
+            if url not in seen and len(recheck) < source.recheck_per_run:
+                recheck.append(Link(url=url))
+                seen.add(url)
+        return [*new, *recheck]
+
+    def _count_failure(self, link: Link, exc: WatcherError, outcome: SourceOutcome) -> None:
+        if isinstance(exc, ExtractError):  # fetch errors are logged by the fetcher
+            self._log_attempt(
+                FetchAttempt(
+                    url=link.url,
+                    status=None,
+                    bytes=0,
+                    duration_ms=0.0,
+                    error=str(exc),
+                    outcome="extract_error",
+                )
+            )
+        outcome.failed += 1
+        outcome.status = "partial"
+        outcome.error = outcome.error or str(exc)
+
+    async def _discover(
+        self, fetcher: Fetcher, source: Source
+    ) -> tuple[list[Link], list[str], bool]:
         links: list[Link] = []
         errors: list[str] = []
         any_ok = False
@@ -212,7 +244,9 @@ class Pipeline:
         self, fetcher: Fetcher, source: Source, link: Link
     ) -> list[tuple[str, int]]:
         etag, last_modified = self.store.validators(link.url)
-        fetched = await fetcher.fetch(link.url, source=source, etag=etag, last_modified=last_modified)
+        fetched = await fetcher.fetch(
+            link.url, source=source, etag=etag, last_modified=last_modified
+        )
         if fetched.not_modified:
             self.store.touch(link.url)
             return [("unchanged", 0)]
@@ -231,9 +265,15 @@ class Pipeline:
         return [(r.status, n) for r, n in results]
 
     def _ingest(self, source: Source, doc: DocumentInput) -> tuple[VersionResult, int]:
-        return ingest_document(self.store, self.rules, doc, level=source.level, source_id=source.id,
-                               source_name=source.name,
-                               baseline=self._baseline.get(source.id, False))
+        return ingest_document(
+            self.store,
+            self.rules,
+            doc,
+            level=source.level,
+            source_id=source.id,
+            source_name=source.name,
+            baseline=self._baseline.get(source.id, False),
+        )
 
     async def _document_from_fetch(
         self, fetcher: Fetcher, source: Source, link: Link, fetched: Fetched
@@ -244,10 +284,15 @@ class Pipeline:
             if not extracted.supported:
                 raise ExtractError(extracted.reason or f"不支持的文件类型 .{ext}")
             return DocumentInput(
-                url=link.url, title=link.title or Path(fetched.final_url).name,
-                text=extracted.text, meta=dict(link.meta), raw=fetched.content,
-                content_type=fetched.content_type, etag=fetched.etag,
-                last_modified=fetched.last_modified, origin="attachment",
+                url=link.url,
+                title=link.title or Path(fetched.final_url).name,
+                text=extracted.text,
+                meta=dict(link.meta),
+                raw=fetched.content,
+                content_type=fetched.content_type,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                origin="attachment",
             )
         article = extract(fetched.text, fetched.final_url, rules=source.detail)
         reason = guards.error_page_reason(article.title, article.text)
@@ -267,9 +312,16 @@ class Pipeline:
         if link.date and "published_date" not in meta:
             meta["published_date"] = link.date
         return DocumentInput(
-            url=link.url, title=title, text=text, meta=meta, attachments=article.attachments,
-            raw=fetched.content, content_type=fetched.content_type, encoding=fetched.encoding,
-            etag=fetched.etag, last_modified=fetched.last_modified,
+            url=link.url,
+            title=title,
+            text=text,
+            meta=meta,
+            attachments=article.attachments,
+            raw=fetched.content,
+            content_type=fetched.content_type,
+            encoding=fetched.encoding,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
         )
 
     async def _attachment_document(
@@ -280,10 +332,16 @@ class Pipeline:
         if not extracted.supported or not extracted.text.strip():
             return None
         return DocumentInput(
-            url=att.url, title=_attachment_title(att.name, extracted.text), text=extracted.text,
+            url=att.url,
+            title=_attachment_title(att.name, extracted.text),
+            text=extracted.text,
             # An attachment is published with its page: it shares the page's dates and issuer.
-            meta={k: v for k, v in page_meta.items() if k in _INHERITED_META}, raw=fetched.content, content_type=fetched.content_type, etag=fetched.etag,
-            last_modified=fetched.last_modified, origin="attachment",
+            meta={k: v for k, v in page_meta.items() if k in _INHERITED_META},
+            raw=fetched.content,
+            content_type=fetched.content_type,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            origin="attachment",
         )
 
     def _finish_source(self, source: Source, outcome: SourceOutcome) -> None:
@@ -298,7 +356,9 @@ class Pipeline:
         prefix = alert_rules.health_key_prefix(source.id)
         if ok:
             if self.store.resolve_alerts(prefix):
-                alert = alert_rules.alert_source_recovered(source.id, source.name, episode=self.store.now())
+                alert = alert_rules.alert_source_recovered(
+                    source.id, source.name, episode=self.store.now()
+                )
                 if raise_alert(self.store, self.rules.channels, alert):
                     outcome.alerts += 1
         elif failures >= self.config.settings.health_failures:
@@ -315,10 +375,12 @@ class Pipeline:
 
 def _baseline_alert(source: Source, documents: int) -> Alert:
     return Alert(
-        kind="new_document", dedupe_key=f"baseline:{source.id}", severity="info",
+        kind="new_document",
+        dedupe_key=f"baseline:{source.id}",
+        severity="info",
         title=f"开始监测：{source.name}",
         body=f"已对「{source.name}」建立基线，现有 {documents} 个文档已入库（不逐条告警）。"
-             "此后该来源的新文档、新版本和关注主题都会即时告警。",
+        "此后该来源的新文档、新版本和关注主题都会即时告警。",
         source_id=source.id,
     )
 
@@ -333,9 +395,10 @@ def _ext_of(url: str, content_type: str) -> str:
     suffix = Path(url.split("?")[0]).suffix.lower().lstrip(".")
     if suffix:
         return suffix
-    return {"application/pdf": "pdf",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}.get(
-        content_type, "bin")
+    return {
+        "application/pdf": "pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    }.get(content_type, "bin")
 
 
 def _attachment_title(name: str, text: str) -> str:
@@ -343,5 +406,5 @@ def _attachment_title(name: str, text: str) -> str:
     clean = name.strip()
     for prefix in ("附件", "下载"):
         if clean.startswith(prefix):
-            clean = clean[len(prefix):].lstrip("0123456789：:. 、")
+            clean = clean[len(prefix) :].lstrip("0123456789：:. 、")
     return clean.rsplit(".", 1)[0] if clean else (text.strip().splitlines() or ["附件"])[0][:60]

@@ -70,8 +70,11 @@ class IngestRules:
 
     @classmethod
     def from_config(cls, config: Config) -> IngestRules:
-        return cls(topics=config.topics, pairs=config.pairs,
-                   channels=lambda alert: channels_for_alert(config, alert))
+        return cls(
+            topics=config.topics,
+            pairs=config.pairs,
+            channels=lambda alert: channels_for_alert(config, alert),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,21 +94,37 @@ def prepare(doc: DocumentInput) -> PreparedDocument:
     text = normalize.normalize(doc.text)
     title = normalize.normalize(doc.title).replace("\n", "") or "（无标题）"
     return PreparedDocument(
-        doc=doc, title=title, text=text, tree=structure.parse(text, title),
-        identity_key=identity.identity_key(title, doc.meta.get("doc_number"), doc.meta.get("index_no")),
+        doc=doc,
+        title=title,
+        text=text,
+        tree=structure.parse(text, title),
+        identity_key=identity.identity_key(
+            title, doc.meta.get("doc_number"), doc.meta.get("index_no")
+        ),
         kind=identity.doc_kind(identity.unwrap_title(title)),
     )
 
 
-def record_version(store: Store, p: PreparedDocument, *, level: str | None,
-                   source_id: str | None) -> VersionResult:
+def record_version(
+    store: Store, p: PreparedDocument, *, level: str | None, source_id: str | None
+) -> VersionResult:
     doc = p.doc
     return store.save_version(
-        url=identity.canonical_url(doc.url), identity_key=p.identity_key, title=p.title,
-        text=p.text, text_hash=text_fingerprint(p.text), meta=doc.meta, source_id=source_id,
-        level=level, kind=p.kind, origin=doc.origin,
-        attachments=[asdict(a) for a in doc.attachments], raw=doc.raw or None,
-        content_type=doc.content_type, etag=doc.etag, last_modified=doc.last_modified,
+        url=identity.canonical_url(doc.url),
+        identity_key=p.identity_key,
+        title=p.title,
+        text=p.text,
+        text_hash=text_fingerprint(p.text),
+        meta=doc.meta,
+        source_id=source_id,
+        level=level,
+        kind=p.kind,
+        origin=doc.origin,
+        attachments=[asdict(a) for a in doc.attachments],
+        raw=doc.raw or None,
+        content_type=doc.content_type,
+        etag=doc.etag,
+        last_modified=doc.last_modified,
         encoding=doc.encoding,
     )
 
@@ -116,18 +135,30 @@ def record_change(store: Store, p: PreparedDocument, result: VersionResult) -> V
     if result.status != "new_version" or result.previous_version_id is None:
         return None
     if result.flip_flop:
-        store.add_change(result.document_id, result.previous_version_id, result.version_id,
-                         changes=(), flip_flop=True)
+        store.add_change(
+            result.document_id,
+            result.previous_version_id,
+            result.version_id,
+            changes=(),
+            flip_flop=True,
+        )
         return None
     vdiff = diff_versions(store.section_tree(result.previous_version_id), p.tree)
-    store.add_change(result.document_id, result.previous_version_id, result.version_id,
-                     changes=vdiff.changes)
+    store.add_change(
+        result.document_id, result.previous_version_id, result.version_id, changes=vdiff.changes
+    )
     return vdiff
 
 
 def document_alerts(
-    rules: IngestRules, p: PreparedDocument, result: VersionResult, vdiff: VersionDiff | None, *,
-    level: str | None, source_name: str, baseline: bool,
+    rules: IngestRules,
+    p: PreparedDocument,
+    result: VersionResult,
+    vdiff: VersionDiff | None,
+    *,
+    level: str | None,
+    source_name: str,
+    baseline: bool,
 ) -> list[Alert]:
     """New-document, new-version and watchlist alerts for a stored document.
 
@@ -137,12 +168,18 @@ def document_alerts(
     changed_text = p.text
     if result.status == "new_document":
         if p.doc.origin != "import" and not baseline:
-            alerts.append(alert_rules.alert_new_document(
-                p.title, p.doc.url, source_name, level or "", p.doc.meta, result.document_id))
+            alerts.append(
+                alert_rules.alert_new_document(
+                    p.title, p.doc.url, source_name, level or "", p.doc.meta, result.document_id
+                )
+            )
     elif vdiff is not None:
         if alert_rules.should_alert_version(vdiff, result.flip_flop):
-            alerts.append(alert_rules.alert_new_version(
-                p.title, p.doc.url, vdiff, result.document_id, result.version_id))
+            alerts.append(
+                alert_rules.alert_new_version(
+                    p.title, p.doc.url, vdiff, result.document_id, result.version_id
+                )
+            )
         changed_text = "\n".join(
             "".join(op.text for op in c.ops if op.op != "delete") for c in vdiff.changes
         )
@@ -152,8 +189,11 @@ def document_alerts(
     if hits:  # one alert per document naming every topic it hits, not one per topic
         names = "、".join(t.name for t, _ in hits)
         sentences = list(dict.fromkeys(s for _, found in hits for s in found))[:5]
-        alerts.append(alert_rules.alert_topic(
-            names, p.title, p.doc.url, sentences, result.document_id, result.version_id))
+        alerts.append(
+            alert_rules.alert_topic(
+                names, p.title, p.doc.url, sentences, result.document_id, result.version_id
+            )
+        )
     return alerts
 
 
@@ -175,14 +215,17 @@ def ingest_document(
         if result.status == "unchanged":
             return result, 0
         vdiff = record_change(store, p, result)
-        alerts = document_alerts(rules, p, result, vdiff, level=level, source_name=source_name,
-                                 baseline=baseline)
+        alerts = document_alerts(
+            rules, p, result, vdiff, level=level, source_name=source_name, baseline=baseline
+        )
         alerts.extend(link_and_compare(store, rules, result, p.title, level))
         raised = sum(1 for a in alerts if raise_alert(store, rules.channels, a))
     return result, raised
 
 
-def raise_alert(store: Store, channels: Callable[[Alert], list[tuple[str, str]]], alert: Alert) -> bool:
+def raise_alert(
+    store: Store, channels: Callable[[Alert], list[tuple[str, str]]], alert: Alert
+) -> bool:
     """Store ``alert`` with a pending delivery per channel it reaches; False when an alert with
     the same dedupe key already exists."""
     return store.add_alert(alert, channels(alert)) is not None
@@ -203,27 +246,46 @@ def link_and_compare(
     any stored child that cited it before we had it)."""
     if not _is_policy(title, level):
         return []
-    candidates = [(doc_id, t) for doc_id, t, lv in store.document_titles()
-                  if doc_id != result.document_id and _is_policy(t, lv)]
+    candidates = [
+        (doc_id, t)
+        for doc_id, t, lv in store.document_titles()
+        if doc_id != result.document_id and _is_policy(t, lv)
+    ]
     found = _parents(store, rules.pairs, result, title, candidates)
     for parent_id, link in found:
-        store.add_link(result.document_id, relation=link.relation, cited_title=link.cited_title,
-                       evidence=link.evidence, parent_id=parent_id, doc_number=link.doc_number)
+        store.add_link(
+            result.document_id,
+            relation=link.relation,
+            cited_title=link.cited_title,
+            evidence=link.evidence,
+            parent_id=parent_id,
+            doc_number=link.doc_number,
+        )
     # Documents that cited this one before we had it: resolve those links now.
     children: list[int] = []
     for row in store.unresolved_links():
         if lineage.match_cited(row.cited_title, [(result.document_id, title)]) is not None:
-            store.add_link(row.child_id, relation=row.relation, cited_title=row.cited_title,
-                           evidence=row.evidence, parent_id=result.document_id)
+            store.add_link(
+                row.child_id,
+                relation=row.relation,
+                cited_title=row.cited_title,
+                evidence=row.evidence,
+                parent_id=result.document_id,
+            )
             children.append(row.child_id)
-    pairs = [(result.document_id, pid) for pid in dict.fromkeys(p for p, _ in found if p is not None)]
+    pairs = [
+        (result.document_id, pid) for pid in dict.fromkeys(p for p, _ in found if p is not None)
+    ]
     pairs += [(child, result.document_id) for child in children]
     alerts = [_compare_pair(store, new_id, old_id) for new_id, old_id in pairs]
     return [a for a in alerts if a is not None]
 
 
 def _parents(
-    store: Store, pairs: Sequence[Pair], result: VersionResult, title: str,
+    store: Store,
+    pairs: Sequence[Pair],
+    result: VersionResult,
+    title: str,
     candidates: Sequence[tuple[int, str]],
 ) -> list[tuple[int | None, LineageLink]]:
     found: list[tuple[int | None, LineageLink]] = []
@@ -241,18 +303,34 @@ def _parents(
 
 def _compare_pair(store: Store, new_id: int, old_id: int) -> Alert | None:
     new_doc, old_doc = store.document(new_id), store.document(old_id)
-    if not new_doc or not old_doc or not new_doc.current_version_id or not old_doc.current_version_id:
+    if (
+        not new_doc
+        or not old_doc
+        or not new_doc.current_version_id
+        or not old_doc.current_version_id
+    ):
         return None
-    new_v, old_v = store.version(new_doc.current_version_id), store.version(old_doc.current_version_id)
+    new_v, old_v = (
+        store.version(new_doc.current_version_id),
+        store.version(old_doc.current_version_id),
+    )
     if new_v is None or old_v is None:
         return None
-    comparison = compare(store.section_tree(old_v.id), store.section_tree(new_v.id),
-                         old_title=old_v.title, new_title=new_v.title)
+    comparison = compare(
+        store.section_tree(old_v.id),
+        store.section_tree(new_v.id),
+        old_title=old_v.title,
+        new_title=new_v.title,
+    )
     _, created = store.add_comparison(
-        new_document_id=new_id, old_document_id=old_id, new_version_id=new_v.id,
-        old_version_id=old_v.id, comparison=comparison,
+        new_document_id=new_id,
+        old_document_id=old_id,
+        new_version_id=new_v.id,
+        old_version_id=old_v.id,
+        comparison=comparison,
     )
     if not created:
         return None
-    return alert_rules.alert_comparison(new_v.title, old_v.title, comparison, new_id, old_id, new_v.id,
-                                        old_v.id)
+    return alert_rules.alert_comparison(
+        new_v.title, old_v.title, comparison, new_id, old_id, new_v.id, old_v.id
+    )

@@ -29,15 +29,31 @@ def import_file(
     inputs: list[DocumentInput] = []
     if len(pieces) > 1:
         for i, piece in enumerate(pieces, 1):
-            inputs.append(DocumentInput(url=f"import:{path.name}/{i}", title=piece.title,
-                                        text=piece.text, meta={}, origin="import"))
+            inputs.append(
+                DocumentInput(
+                    url=f"import:{path.name}/{i}",
+                    title=piece.title,
+                    text=piece.text,
+                    meta={},
+                    origin="import",
+                )
+            )
     else:
-        inputs.append(DocumentInput(url=f"import:{path.name}", title=title, text=text, meta=meta,
-                                    raw=raw, origin="import",
-                                    content_type=f"application/x-{path.suffix.lstrip('.')}"))
+        inputs.append(
+            DocumentInput(
+                url=f"import:{path.name}",
+                title=title,
+                text=text,
+                meta=meta,
+                raw=raw,
+                origin="import",
+                content_type=f"application/x-{path.suffix.lstrip('.')}",
+            )
+        )
     results: list[tuple[str, str, int]] = []
     for doc in inputs:
-        verdict, _ = ingest_document(store, rules, doc, level=level,
-                                     source_id="import" if level is not None else None)
+        verdict, _ = ingest_document(
+            store, rules, doc, level=level, source_id="import" if level is not None else None
+        )
         results.append((doc.title, verdict.status, verdict.document_id))
     return results

@@ -34,7 +34,9 @@ def refresh_directions(
     period = iso_week(moment, config.settings.timezone)
     start = (moment - DIRECTION_WINDOW).astimezone(UTC).isoformat(timespec="seconds")
     end = (moment + timedelta(seconds=1)).astimezone(UTC).isoformat(timespec="seconds")
-    ranked = directions_for_period(store, start, end, limit=max(10, config.settings.digest.max_directions))
+    ranked = directions_for_period(
+        store, start, end, limit=max(10, config.settings.digest.max_directions)
+    )
     with store.transaction():
         store.save_directions(period, ranked)
         if store.documents(until=start, limit=1):

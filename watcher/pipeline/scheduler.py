@@ -84,13 +84,26 @@ class Daemon:
             store.sync_sources(self.config.sources)
             store.heartbeat()
         self._schedule_sources()
-        self.scheduler.add_job(self._heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS),
-                               id="heartbeat", replace_existing=True)
-        self.scheduler.add_job(self._deliver, IntervalTrigger(seconds=OUTBOX_SECONDS),
-                               id="outbox", next_run_time=self.clock(), replace_existing=True)
+        self.scheduler.add_job(
+            self._heartbeat,
+            IntervalTrigger(seconds=HEARTBEAT_SECONDS),
+            id="heartbeat",
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
+            self._deliver,
+            IntervalTrigger(seconds=OUTBOX_SECONDS),
+            id="outbox",
+            next_run_time=self.clock(),
+            replace_existing=True,
+        )
         self._schedule_digest()
-        self.scheduler.add_job(self._housekeeping, CronTrigger(hour=3, minute=30),
-                               id="housekeeping", replace_existing=True)
+        self.scheduler.add_job(
+            self._housekeeping,
+            CronTrigger(hour=3, minute=30),
+            id="housekeeping",
+            replace_existing=True,
+        )
         self.scheduler.start()
         self._catch_up_digest()
         log.info("daemon started", extra={"sources": len(self.config.sources)})
@@ -106,8 +119,10 @@ class Daemon:
         deadline = self.clock() + timedelta(seconds=timeout)
         finished = False
         while self.clock() < deadline:
-            if not any(t.name.startswith("ThreadPoolExecutor") and t.is_alive()
-                       for t in threading.enumerate()):
+            if not any(
+                t.name.startswith("ThreadPoolExecutor") and t.is_alive()
+                for t in threading.enumerate()
+            ):
                 finished = True
                 break
             self.stopping.wait(0.1)
@@ -157,20 +172,32 @@ class Daemon:
             if existing is not None:
                 existing.reschedule(trigger)
                 continue
-            self.scheduler.add_job(self._run_source, trigger, args=[source.id], id=job_id,
-                                   name=source.name, next_run_time=first, replace_existing=True)
+            self.scheduler.add_job(
+                self._run_source,
+                trigger,
+                args=[source.id],
+                id=job_id,
+                name=source.name,
+                next_run_time=first,
+                replace_existing=True,
+            )
 
     def _trigger(self, source: Source) -> Any:
         tz = ZoneInfo(self.config.settings.timezone)
         if source.cron:
             return CronTrigger.from_crontab(source.cron, timezone=tz)
-        return IntervalTrigger(seconds=source.interval_minutes * 60, jitter=source.jitter_seconds or None,
-                               timezone=tz)
+        return IntervalTrigger(
+            seconds=source.interval_minutes * 60, jitter=source.jitter_seconds or None, timezone=tz
+        )
 
     def _schedule_digest(self) -> None:
         d = self.config.settings.digest
-        trigger = CronTrigger(day_of_week=d.weekday, hour=d.hour, minute=d.minute,
-                              timezone=ZoneInfo(self.config.settings.timezone))
+        trigger = CronTrigger(
+            day_of_week=d.weekday,
+            hour=d.hour,
+            minute=d.minute,
+            timezone=ZoneInfo(self.config.settings.timezone),
+        )
         self.scheduler.add_job(self._digest, trigger, id="digest", replace_existing=True)
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
@@ -178,7 +205,11 @@ class Daemon:
         if not job_id.startswith("source:"):
             return
         job = self.scheduler.get_job(job_id)
-        nxt = job.next_run_time.astimezone(UTC).isoformat(timespec="seconds") if job and job.next_run_time else None
+        nxt = (
+            job.next_run_time.astimezone(UTC).isoformat(timespec="seconds")
+            if job and job.next_run_time
+            else None
+        )
         try:
             with Store.open(self.store_path) as store:
                 store.set_next_run(job_id.removeprefix("source:"), nxt)
@@ -201,10 +232,20 @@ class Daemon:
         with self._lock:
             self.cycles += 1
         for o in report.outcomes:
-            log.info("source run finished", extra={
-                "source": o.source_id, "status": o.status, "new_documents": o.new_documents,
-                "new_versions": o.new_versions, "unchanged": o.unchanged, "failed": o.failed,
-                "alerts": o.alerts, "seconds": round(o.seconds, 2), "error": o.error})
+            log.info(
+                "source run finished",
+                extra={
+                    "source": o.source_id,
+                    "status": o.status,
+                    "new_documents": o.new_documents,
+                    "new_versions": o.new_versions,
+                    "unchanged": o.unchanged,
+                    "failed": o.failed,
+                    "alerts": o.alerts,
+                    "seconds": round(o.seconds, 2),
+                    "error": o.error,
+                },
+            )
 
     def _heartbeat(self) -> None:
         with Store.open(self.store_path) as store:
@@ -231,8 +272,9 @@ class Daemon:
 
         week = week or last_due_digest_week(self.config, self.clock())
         with Store.open(self.store_path) as store:
-            digest = build_digest(store, week, self.config.settings.digest,
-                                  tz=self.config.settings.timezone)
+            digest = build_digest(
+                store, week, self.config.settings.digest, tz=self.config.settings.timezone
+            )
             queue_digest(store, self.config, digest)
         log.info("digest built", extra={"week": week})
 
@@ -241,9 +283,13 @@ class Daemon:
         with Store.open(self.store_path) as store:
             have = store.get_digest(week) is not None
         if not have:
-            self.scheduler.add_job(self._digest, args=[week], id="digest-catch-up",
-                                   next_run_time=self.clock() + timedelta(seconds=5),
-                                   replace_existing=True)
+            self.scheduler.add_job(
+                self._digest,
+                args=[week],
+                id="digest-catch-up",
+                next_run_time=self.clock() + timedelta(seconds=5),
+                replace_existing=True,
+            )
 
     def _housekeeping(self) -> None:
         keep = timedelta(days=self.config.settings.fetch_log_days)

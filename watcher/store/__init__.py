@@ -49,6 +49,7 @@ __all__ = [
     "utcnow",
 ]
 
+
 class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
@@ -59,7 +60,9 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
         p = Path(path)
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(p), isolation_level=None, timeout=30.0, check_same_thread=False)
+            conn = sqlite3.connect(
+                str(p), isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -160,7 +163,6 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
     def integrity_ok(self) -> bool:
         row = self.conn.execute("PRAGMA integrity_check").fetchone()
         return bool(row) and row[0] == "ok"
-
 
 
 _URL = re.compile(r"https?://[^\s\"'<>]+")

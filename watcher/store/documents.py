@@ -22,8 +22,17 @@ from watcher.records import DocumentRow, SourceRow, VersionResult, VersionRow
 from watcher.store.base import StoreBase
 from watcher.text import structure
 
-_META_COLUMNS = ("doc_number", "issuer", "index_no", "written_date", "published_date", "topic",
-                 "validity")
+__all__ = ["DocumentsMixin"]
+
+_META_COLUMNS = (
+    "doc_number",
+    "issuer",
+    "index_no",
+    "written_date",
+    "published_date",
+    "topic",
+    "validity",
+)
 
 R = TypeVar("R", DocumentRow, VersionRow, SourceRow)
 
@@ -96,8 +105,17 @@ class DocumentsMixin(StoreBase):
             self.conn.execute(
                 "INSERT INTO fetches(source_id, url, at, status, bytes, duration_ms, outcome, "
                 "error, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (source_id, attempt.url, self.now(), attempt.status, attempt.bytes,
-                 attempt.duration_ms, attempt.outcome, attempt.error, attempt.attempt),
+                (
+                    source_id,
+                    attempt.url,
+                    self.now(),
+                    attempt.status,
+                    attempt.bytes,
+                    attempt.duration_ms,
+                    attempt.outcome,
+                    attempt.error,
+                    attempt.attempt,
+                ),
             )
 
     def fetch_log(self, source_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -132,10 +150,13 @@ class DocumentsMixin(StoreBase):
     # ------------------------------------------------------------------ documents and versions
 
     def known_url(self, url: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM documents WHERE url = ? UNION ALL SELECT 1 FROM aliases WHERE url = ?",
-            (url, url),
-        ).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM documents WHERE url = ? UNION ALL SELECT 1 FROM aliases WHERE url = ?",
+                (url, url),
+            ).fetchone()
+            is not None
+        )
 
     def document(self, document_id: int) -> DocumentRow | None:
         rows = self.query("SELECT * FROM documents WHERE id = ?", (document_id,))
@@ -251,7 +272,11 @@ class DocumentsMixin(StoreBase):
                 alias = self.conn.execute(
                     "SELECT document_id FROM aliases WHERE url = ?", (url,)
                 ).fetchone()
-                twin = self.document(int(alias[0])) if alias else self.document_by_identity(identity_key)
+                twin = (
+                    self.document(int(alias[0]))
+                    if alias
+                    else self.document_by_identity(identity_key)
+                )
                 if twin is not None and twin.current_version_id is not None:
                     # Another site's copy of a document we already hold: remember the URL and
                     # fill metadata the first copy lacked; its text never becomes a version.
@@ -272,16 +297,25 @@ class DocumentsMixin(StoreBase):
                     url, identity_key, title, meta, source_id, level, kind, origin, now
                 )
                 version_id = self._insert_version(
-                    document_id, 1, now, title, text, text_hash, meta,
-                    attachments, blob_hash, url, etag, last_modified, encoding,
+                    document_id,
+                    1,
+                    now,
+                    title,
+                    text,
+                    text_hash,
+                    meta,
+                    attachments,
+                    blob_hash,
+                    url,
+                    etag,
+                    last_modified,
+                    encoding,
                 )
                 self._index(document_id, title, text)
                 return VersionResult("new_document", document_id, version_id, None)
             current = self.version(doc.current_version_id) if doc.current_version_id else None
             if current is not None and current.text_hash == text_hash:
-                self.conn.execute(
-                    "UPDATE documents SET last_seen = ? WHERE id = ?", (now, doc.id)
-                )
+                self.conn.execute("UPDATE documents SET last_seen = ? WHERE id = ?", (now, doc.id))
                 if etag or last_modified:
                     self.conn.execute(
                         "UPDATE versions SET etag = ?, last_modified = ? WHERE id = ?",
@@ -300,8 +334,19 @@ class DocumentsMixin(StoreBase):
                 "SELECT COALESCE(MAX(seq), 0) FROM versions WHERE document_id = ?", (doc.id,)
             ).fetchone()
             version_id = self._insert_version(
-                doc.id, int(seq_row[0]) + 1, now, title, text, text_hash, meta,
-                attachments, blob_hash, url, etag, last_modified, encoding,
+                doc.id,
+                int(seq_row[0]) + 1,
+                now,
+                title,
+                text,
+                text_hash,
+                meta,
+                attachments,
+                blob_hash,
+                url,
+                etag,
+                last_modified,
+                encoding,
             )
             columns = {k: meta.get(k) or getattr(doc, k) for k in _META_COLUMNS}
             self.conn.execute(
@@ -316,32 +361,71 @@ class DocumentsMixin(StoreBase):
             )
 
     def _insert_document(
-        self, url: str, identity_key: str, title: str, meta: Mapping[str, str],
-        source_id: str | None, level: str | None, kind: str | None, origin: str, now: str,
+        self,
+        url: str,
+        identity_key: str,
+        title: str,
+        meta: Mapping[str, str],
+        source_id: str | None,
+        level: str | None,
+        kind: str | None,
+        origin: str,
+        now: str,
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO documents(source_id, url, identity_key, title, level, kind, origin, "
             "first_seen, last_seen, " + ", ".join(_META_COLUMNS) + ") "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, " + ", ".join("?" * len(_META_COLUMNS)) + ")",
-            (source_id, url, identity_key, title, level, kind, origin, now, now,
-             *(meta.get(k) for k in _META_COLUMNS)),
+            (
+                source_id,
+                url,
+                identity_key,
+                title,
+                level,
+                kind,
+                origin,
+                now,
+                now,
+                *(meta.get(k) for k in _META_COLUMNS),
+            ),
         )
         return int(cur.lastrowid or 0)
 
     def _insert_version(
-        self, document_id: int, seq: int, now: str, title: str, text: str, text_hash: str,
+        self,
+        document_id: int,
+        seq: int,
+        now: str,
+        title: str,
+        text: str,
+        text_hash: str,
         meta: Mapping[str, str],
-        attachments: Sequence[Mapping[str, str]], blob_hash: str | None, url: str,
-        etag: str | None, last_modified: str | None, encoding: str | None,
+        attachments: Sequence[Mapping[str, str]],
+        blob_hash: str | None,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        encoding: str | None,
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO versions(document_id, seq, fetched_at, title, text, text_hash, "
             "meta_json, attachments_json, blob_hash, url, etag, last_modified, "
             "encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (document_id, seq, now, title, text, text_hash,
-             json.dumps(dict(meta), ensure_ascii=False),
-             json.dumps([dict(a) for a in attachments], ensure_ascii=False),
-             blob_hash, url, etag, last_modified, encoding),
+            (
+                document_id,
+                seq,
+                now,
+                title,
+                text,
+                text_hash,
+                json.dumps(dict(meta), ensure_ascii=False),
+                json.dumps([dict(a) for a in attachments], ensure_ascii=False),
+                blob_hash,
+                url,
+                etag,
+                last_modified,
+                encoding,
+            ),
         )
         version_id = int(cur.lastrowid or 0)
         self.conn.execute(
@@ -374,7 +458,9 @@ class DocumentsMixin(StoreBase):
             (document_id,),
         ).fetchone()
         if row is None:
-            raise StoreError(f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。")
+            raise StoreError(
+                f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。"
+            )
         return str(row[0]), str(row[1])
 
     def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
@@ -384,16 +470,22 @@ class DocumentsMixin(StoreBase):
             return []
         if len(q) >= 3:
             phrase = '"' + q.replace('"', '""') + '"'
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT document_id FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
-                (phrase, limit),
-            )]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT document_id FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
+                    (phrase, limit),
+                )
+            ]
         else:
             like = f"%{q}%"
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT document_id FROM search WHERE title LIKE ? OR text LIKE ? LIMIT ?",
-                (like, like, limit),
-            )]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT document_id FROM search WHERE title LIKE ? OR text LIKE ? LIMIT ?",
+                    (like, like, limit),
+                )
+            ]
         docs = [self.document(int(i)) for i in ids]
         return [d for d in docs if d is not None]
 

@@ -21,31 +21,43 @@ from watcher.serialize import (
 )
 from watcher.store.base import StoreBase
 
+__all__ = ["FindingsMixin"]
+
 
 def _change(row: Mapping[str, Any]) -> ChangeRow:
     return ChangeRow(
-        id=int(row["id"]), document_id=int(row["document_id"]),
-        old_version_id=int(row["old_version_id"]), new_version_id=int(row["new_version_id"]),
-        created_at=str(row["created_at"]), substantive=bool(row["substantive"]),
-        flip_flop=bool(row["flip_flop"]), changes=changes_from_json(json.loads(row["diff_json"])),
+        id=int(row["id"]),
+        document_id=int(row["document_id"]),
+        old_version_id=int(row["old_version_id"]),
+        new_version_id=int(row["new_version_id"]),
+        created_at=str(row["created_at"]),
+        substantive=bool(row["substantive"]),
+        flip_flop=bool(row["flip_flop"]),
+        changes=changes_from_json(json.loads(row["diff_json"])),
     )
 
 
 def _link(row: Mapping[str, Any]) -> LinkRow:
     return LinkRow(
-        id=int(row["id"]), child_id=int(row["child_id"]),
+        id=int(row["id"]),
+        child_id=int(row["child_id"]),
         parent_id=None if row["parent_id"] is None else int(row["parent_id"]),
-        relation=str(row["relation"]), cited_title=str(row["cited_title"]),
-        evidence=str(row["evidence"]), doc_number=row["doc_number"],
+        relation=str(row["relation"]),
+        cited_title=str(row["cited_title"]),
+        evidence=str(row["evidence"]),
+        doc_number=row["doc_number"],
         created_at=str(row["created_at"]),
     )
 
 
 def _comparison(row: Mapping[str, Any]) -> ComparisonRow:
     return ComparisonRow(
-        id=int(row["id"]), new_document_id=int(row["new_document_id"]),
-        old_document_id=int(row["old_document_id"]), new_version_id=int(row["new_version_id"]),
-        old_version_id=int(row["old_version_id"]), created_at=str(row["created_at"]),
+        id=int(row["id"]),
+        new_document_id=int(row["new_document_id"]),
+        old_document_id=int(row["old_document_id"]),
+        new_version_id=int(row["new_version_id"]),
+        old_version_id=int(row["old_version_id"]),
+        created_at=str(row["created_at"]),
         comparison=comparison_from_json(json.loads(row["result_json"])),
     )
 
@@ -54,8 +66,13 @@ class FindingsMixin(StoreBase):
     # ------------------------------------------------------------------ changes
 
     def add_change(
-        self, document_id: int, old_version_id: int, new_version_id: int, *,
-        changes: Sequence[SectionChange], flip_flop: bool = False,
+        self,
+        document_id: int,
+        old_version_id: int,
+        new_version_id: int,
+        *,
+        changes: Sequence[SectionChange],
+        flip_flop: bool = False,
     ) -> int:
         """Record the diff between two versions; a flip-flop (back to an earlier text) is
         recorded without changes and never counts as substantive."""
@@ -64,13 +81,21 @@ class FindingsMixin(StoreBase):
             cur = self.conn.execute(
                 "INSERT OR IGNORE INTO changes(document_id, old_version_id, new_version_id, "
                 "created_at, substantive, flip_flop, diff_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (document_id, old_version_id, new_version_id, self.now(), int(substantive),
-                 int(flip_flop),
-                 json.dumps(changes_to_json([] if flip_flop else changes), ensure_ascii=False)),
+                (
+                    document_id,
+                    old_version_id,
+                    new_version_id,
+                    self.now(),
+                    int(substantive),
+                    int(flip_flop),
+                    json.dumps(changes_to_json([] if flip_flop else changes), ensure_ascii=False),
+                ),
             )
         return int(cur.lastrowid or 0)
 
-    def changes(self, *, since: str | None = None, document_id: int | None = None) -> list[ChangeRow]:
+    def changes(
+        self, *, since: str | None = None, document_id: int | None = None
+    ) -> list[ChangeRow]:
         sql, params = "SELECT * FROM changes WHERE 1 = 1", []
         if since:
             sql += " AND created_at >= ?"
@@ -83,8 +108,14 @@ class FindingsMixin(StoreBase):
     # ------------------------------------------------------------------ lineage links
 
     def add_link(
-        self, child_id: int, *, relation: str, cited_title: str, evidence: str,
-        parent_id: int | None = None, doc_number: str | None = None,
+        self,
+        child_id: int,
+        *,
+        relation: str,
+        cited_title: str,
+        evidence: str,
+        parent_id: int | None = None,
+        doc_number: str | None = None,
     ) -> None:
         with self.transaction():
             self.conn.execute(
@@ -110,13 +141,20 @@ class FindingsMixin(StoreBase):
         return [_link(r) for r in rows]
 
     def unresolved_links(self) -> list[LinkRow]:
-        return [_link(r) for r in self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")]
+        return [
+            _link(r) for r in self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
+        ]
 
     # ------------------------------------------------------------------ comparisons
 
     def add_comparison(
-        self, *, new_document_id: int, old_document_id: int, new_version_id: int,
-        old_version_id: int, comparison: Comparison,
+        self,
+        *,
+        new_document_id: int,
+        old_document_id: int,
+        new_version_id: int,
+        old_version_id: int,
+        comparison: Comparison,
     ) -> tuple[int, bool]:
         """Store a comparison; returns (id, created) — not created when already stored."""
         with self.transaction():
@@ -129,9 +167,15 @@ class FindingsMixin(StoreBase):
             cur = self.conn.execute(
                 "INSERT INTO comparisons(new_document_id, old_document_id, new_version_id, "
                 "old_version_id, created_at, summary_json, result_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (new_document_id, old_document_id, new_version_id, old_version_id, self.now(),
-                 json.dumps(dict(comparison.summary), ensure_ascii=False),
-                 json.dumps(comparison_to_json(comparison), ensure_ascii=False)),
+                (
+                    new_document_id,
+                    old_document_id,
+                    new_version_id,
+                    old_version_id,
+                    self.now(),
+                    json.dumps(dict(comparison.summary), ensure_ascii=False),
+                    json.dumps(comparison_to_json(comparison), ensure_ascii=False),
+                ),
             )
         return int(cur.lastrowid or 0), True
 
@@ -158,16 +202,26 @@ class FindingsMixin(StoreBase):
                 self.conn.execute(
                     "INSERT INTO directions(period, rank, direction, score, terms_json, evidence_json, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (period, rank, d.direction, d.score, json.dumps(list(d.terms), ensure_ascii=False),
-                     json.dumps(evidence_to_json(d.evidence), ensure_ascii=False), self.now()),
+                    (
+                        period,
+                        rank,
+                        d.direction,
+                        d.score,
+                        json.dumps(list(d.terms), ensure_ascii=False),
+                        json.dumps(evidence_to_json(d.evidence), ensure_ascii=False),
+                        self.now(),
+                    ),
                 )
 
     def directions(self, period: str) -> list[Direction]:
         rows = self.query("SELECT * FROM directions WHERE period = ? ORDER BY rank", (period,))
         return [
-            Direction(direction=r["direction"], terms=tuple(json.loads(r["terms_json"])),
-                      score=float(r["score"]),
-                      evidence=evidence_from_json(json.loads(r["evidence_json"])))
+            Direction(
+                direction=r["direction"],
+                terms=tuple(json.loads(r["terms_json"])),
+                score=float(r["score"]),
+                evidence=evidence_from_json(json.loads(r["evidence_json"])),
+            )
             for r in rows
         ]
 

@@ -6,6 +6,8 @@ running the ones they have not seen. Each runs inside one transaction.
 
 from __future__ import annotations
 
+__all__ = ["MIGRATIONS"]
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the whole first schema
     """

@@ -25,6 +25,7 @@ __all__ = [
     "draft_marker",
     "identity_key",
     "identity_keys",
+    "is_commentary",
     "normalize_doc_number",
     "series_key",
     "title_key",
@@ -46,30 +47,95 @@ _ORG_STOP_RE = re.compile(
 _ORDER_ORG_ALIASES: tuple[tuple[str, str], ...] = (("中华人民共和国", ""), ("国务院", "国"))
 #: 文种 recognised at the end of a core title; the longest one that matches wins.
 DOC_KINDS: tuple[str, ...] = (
-    "纲要", "规划", "方案", "实施方案", "行动方案", "工作方案", "意见", "实施意见", "指导意见",
-    "通知", "计划", "行动计划", "办法", "决定", "条例", "规定", "细则", "实施细则", "指南",
-    "纪要", "公告", "通告", "函", "批复", "报告", "通报", "决议", "公报", "要点", "工作要点",
-    "措施", "若干措施", "标准",
+    "纲要",
+    "规划",
+    "方案",
+    "实施方案",
+    "行动方案",
+    "工作方案",
+    "意见",
+    "实施意见",
+    "指导意见",
+    "通知",
+    "计划",
+    "行动计划",
+    "办法",
+    "决定",
+    "条例",
+    "规定",
+    "细则",
+    "实施细则",
+    "指南",
+    "纪要",
+    "公告",
+    "通告",
+    "函",
+    "批复",
+    "报告",
+    "通报",
+    "决议",
+    "公报",
+    "要点",
+    "工作要点",
+    "措施",
+    "若干措施",
+    "标准",
 )
 #: Verbs of a transmitting notice: 「关于印发《X》的通知」 is a wrapper around X.
 _WRAP_VERBS = "印发|转发|颁布|发布|公布|下发|修订印发|联合印发|重新印发"
 #: 文种 of the wrapper itself (the part after 「的」).
 _WRAP_KINDS = "通知|决定|函|批复|公告|通告|意见|命令"
 #: Words marking a draft; the text in brackets is returned by draft_marker().
-DRAFT_MARKERS: tuple[str, ...] = ("征求意见稿", "讨论稿", "送审稿", "草案", "草稿", "初稿", "修改稿")
+DRAFT_MARKERS: tuple[str, ...] = (
+    "征求意见稿",
+    "讨论稿",
+    "送审稿",
+    "草案",
+    "草稿",
+    "初稿",
+    "修改稿",
+)
 #: Bracketed notes dropped by series_key(): drafts, trial editions, revision notes.
 _SERIES_NOTES = re.compile(
     r"[（(](?:[^（）()]*?(?:征求意见稿|讨论稿|送审稿|草案|草稿|初稿|修改稿|试行|暂行|修订|修正|节选|摘要)[^（）()]*)[）)]"
 )
 #: Query parameters that only track a click, never select content.
-TRACKING_PARAMS: frozenset[str] = frozenset({
-    "spm", "from", "isappinstalled", "scene", "clicktime", "enterid", "share_token",
-    "sharer_shareid", "sharer_sharetime", "wxshare_count", "share_from", "_share", "fbclid",
-    "gclid", "ref", "source", "timestamp", "tt_from", "utm",
-})
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        "spm",
+        "from",
+        "isappinstalled",
+        "scene",
+        "clicktime",
+        "enterid",
+        "share_token",
+        "sharer_shareid",
+        "sharer_sharetime",
+        "wxshare_count",
+        "share_from",
+        "_share",
+        "fbclid",
+        "gclid",
+        "ref",
+        "source",
+        "timestamp",
+        "tt_from",
+        "utm",
+    }
+)
 _TRACKING_PREFIXES = ("utm_", "share_", "wxshare")
 #: The five-year-plan periods written as 「十四五」.
-_FIVE_YEAR_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_FIVE_YEAR_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 
@@ -105,7 +171,7 @@ def _trim_org(org: str) -> str:
 def _order_org(org: str) -> str:
     for prefix, replacement in _ORDER_ORG_ALIASES:
         if org.startswith(prefix):
-            org = replacement + org[len(prefix):]
+            org = replacement + org[len(prefix) :]
     return org
 
 
@@ -124,8 +190,12 @@ def doc_numbers(text: str) -> list[str]:
         seq = m.group("seq") or m.group("glued")
         if not org or not seq:
             continue
-        found.append((m.start("org") + len(m.group("org")) - len(org),
-                      f"{org}〔{m.group('year')}〕{int(seq)}号"))
+        found.append(
+            (
+                m.start("org") + len(m.group("org")) - len(org),
+                f"{org}〔{m.group('year')}〕{int(seq)}号",
+            )
+        )
     for m in _ORDER_NUMBER_RE.finditer(src):
         org = _order_org(_trim_org(m.group("org")))
         if org:
@@ -321,11 +391,13 @@ def canonical_url(url: str) -> str:
             port = int(p) if p.isdigit() else None
         path = gate.group(2) or "/"
     elif host.startswith("big5."):
-        host = host[len("big5."):]
+        host = host[len("big5.") :]
         if not host.startswith("www.") and host.count(".") <= 2:
             host = "www." + host
     netloc = host
-    if port is not None and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+    if port is not None and not (
+        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
+    ):
         netloc = f"{host}:{port}"
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]

@@ -19,7 +19,15 @@ import re
 
 from watcher.text.script import to_simplified
 
-__all__ = ["ascii_digits", "fold_char", "halfwidth", "match_key", "squeeze", "title_key_text", "word_key"]
+__all__ = [
+    "ascii_digits",
+    "fold_char",
+    "halfwidth",
+    "match_key",
+    "squeeze",
+    "title_key_text",
+    "word_key",
+]
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: Every dash a title or a year range is written with.
@@ -47,13 +55,44 @@ _KEY_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _DIGIT_DASH = re.compile(rf"(?<=\d)\s*年?\s*[{DASHES}]+\s*(?=\d)")
 #: ASCII punctuation → the full-width form used in official titles; quotes and book-title
 #: marks dropped (「《规划》」 and 「规划」 are the same title).
-_KEY_PUNCT = str.maketrans({
-    "(": "（", ")": "）", ",": "，", ":": "：", ";": "；", "?": "？", "!": "！",
-    "[": "〔", "]": "〕", "【": "〔", "】": "〕", "﹝": "〔", "﹞": "〕", "［": "〔", "］": "〕",
-    "“": None, "”": None, "‘": None, "’": None, '"': None, "'": None, "「": None, "」": None,
-    "『": None, "』": None, "《": None, "》": None, "〈": None, "〉": None, "<": None, ">": None,
-    "·": "・", "•": "・", "。": None,
-})
+_KEY_PUNCT = str.maketrans(
+    {
+        "(": "（",
+        ")": "）",
+        ",": "，",
+        ":": "：",
+        ";": "；",
+        "?": "？",
+        "!": "！",
+        "[": "〔",
+        "]": "〕",
+        "【": "〔",
+        "】": "〕",
+        "﹝": "〔",
+        "﹞": "〕",
+        "［": "〔",
+        "］": "〕",
+        "“": None,
+        "”": None,
+        "‘": None,
+        "’": None,
+        '"': None,
+        "'": None,
+        "「": None,
+        "」": None,
+        "『": None,
+        "』": None,
+        "《": None,
+        "》": None,
+        "〈": None,
+        "〉": None,
+        "<": None,
+        ">": None,
+        "·": "・",
+        "•": "・",
+        "。": None,
+    }
+)
 
 
 def squeeze(text: str) -> str:

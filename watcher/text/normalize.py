@@ -61,7 +61,7 @@ _WRAP_MIN_WIDTH = 12
 _WRAP_MIN_LINES = 5
 _WRAP_MIN_SHARE = 0.25
 _NARROW = re.compile("[\u0000-\u02ff\uff61-\uffdc]")
-_WRAP_TOLERANCE = 3                 # a wrapped line may be this much narrower than the page
+_WRAP_TOLERANCE = 3  # a wrapped line may be this much narrower than the page
 #: A short line with none of these is a table cell (kept on its own line).
 _CELL_MAX = 15
 _PROSE_PUNCT = re.compile(r"[。；，：！？,;]")
@@ -78,13 +78,16 @@ _TRAD_MIN_CHARS = 2
 
 # Mojibake: characters that UTF-8 or GBK bytes become when decoded as latin-1 or cp1252.
 _CP1252_EXTRA = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-_CP1252_BYTE = {ch: bytes([b]) for b in range(0x80, 0xA0)
-                for ch in [bytes([b]).decode("cp1252", errors="ignore")] if ch}
+_CP1252_BYTE = {
+    ch: bytes([b])
+    for b in range(0x80, 0xA0)
+    for ch in [bytes([b]).decode("cp1252", errors="ignore")]
+    if ch
+}
 _LATIN_RUN = re.compile(rf"[\u0080-\u00ff{_CP1252_EXTRA}]{{2,}}")
 _SUSPECT = re.compile(r"[\u0080-\u009f\u00c0-\u00ff\ufffd]|锟斤拷|烫烫烫|屯屯屯")
 _MOJIBAKE_FLAG_SCORE = 0.01
 _MOJIBAKE_FLAG_MIN = 3
-
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,10 @@ class NormalizeResult:
     """Normalised text and what was done to get it (flags for the CLI and the store)."""
 
     text: str
-    flags: tuple[str, ...] = ()        # traditional, pinyin, mojibake_repaired, mojibake_unrepaired,
-                                       # pdf_dewrapped, page_furniture, bookmarks
+    flags: tuple[str, ...] = ()  # traditional, pinyin, mojibake_repaired, mojibake_unrepaired,
+    # pdf_dewrapped, page_furniture, bookmarks
     dropped_lines: tuple[str, ...] = ()  # running headers/footers and page numbers removed
-    mojibake: float = 0.0              # mojibake_score of the result
+    mojibake: float = 0.0  # mojibake_score of the result
 
 
 def _to_simplified(text: str, force: bool = False) -> tuple[str, bool]:
@@ -191,7 +194,7 @@ def _repair_mojibake(text: str) -> tuple[str, bool]:
             repaired = True
             return fixed
 
-        out.append(_LATIN_RUN.sub(fix_run, line))    # UTF-8 only: GBK runs need ASCII bytes
+        out.append(_LATIN_RUN.sub(fix_run, line))  # UTF-8 only: GBK runs need ASCII bytes
     return "\n".join(out), repaired
 
 
@@ -233,10 +236,11 @@ def _find_furniture(lines: list[str]) -> set[str]:
         content.append((ln, boundary or run > usual_gap + 1))
         boundary = False
         run = 0
-    content.append(("", True))             # the end of the text is a boundary as well
+    content.append(("", True))  # the end of the text is a boundary as well
     # running furniture sits at the edge of a page: right after or right before a boundary
     at_edge: Counter[str] = Counter(
-        ln for i, (ln, before) in enumerate(content[:-1])
+        ln
+        for i, (ln, before) in enumerate(content[:-1])
         if ln in candidates and (before or content[i + 1][1])
     )
     return {ln for ln in candidates if at_edge[ln] >= _FURNITURE_SHARE * counts[ln]}
@@ -283,7 +287,7 @@ def _dewrap(paras: list[tuple[str, bool]]) -> tuple[list[str], bool]:
     out: list[str] = []
     joined = False
     cur = ""
-    cur_last = ""                         # last physical line of ``cur``
+    cur_last = ""  # last physical line of ``cur``
     for i, (ln, hard) in enumerate(paras):
         if cur and not hard and _wraps_into(cur_last, ln, full, paras, i):
             cur = _join(cur, ln)
@@ -304,11 +308,11 @@ def _wraps_into(prev: str, nxt: str, full: float, paras: list[tuple[str, bool]],
     if _HEADING_START.match(nxt) or _is_page_number(nxt):
         return False
     if _L1_START.match(prev) and _width(nxt) >= full:
-        return False                      # a full-width 一、 heading, then a body paragraph
+        return False  # a full-width 一、 heading, then a body paragraph
     if _is_cell(nxt):
         after = paras[i + 1][0] if i + 1 < len(paras) else ""
         if after and _is_cell(after) and not _HEADING_START.match(after):
-            return False                  # the start of a table broken one cell per line
+            return False  # the start of a table broken one cell per line
     return True
 
 
@@ -334,7 +338,7 @@ def _clean_line(line: str) -> str:
     return line
 
 
-def normalize_report(text: str) -> NormalizeResult:
+def normalize_report(text: str) -> NormalizeResult:  # noqa: C901 - the normalisation steps in order, each optional
     """Normalise ``text`` and say what was done (see :class:`NormalizeResult`)."""
     flags: list[str] = []
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\f\n")

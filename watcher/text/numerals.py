@@ -17,8 +17,25 @@ _BIG_UNITS = ((10**8, "亿"), (10**4, "万"))
 ZERO_CHARS = "〇○零OoＯｏ0０"
 _VALUES = {
     **dict.fromkeys(ZERO_CHARS, 0),
-    "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-    "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "壹": 1,
+    "贰": 2,
+    "叁": 3,
+    "肆": 4,
+    "伍": 5,
+    "陆": 6,
+    "柒": 7,
+    "捌": 8,
+    "玖": 9,
 }
 #: Characters a Chinese numeral may contain (for building patterns).
 NUMERAL_CHARS = "".join(_VALUES) + "十百千万亿"
@@ -77,7 +94,7 @@ def parse_cn_numeral(text: str) -> int | None:
     if all(ch in _VALUES for ch in text):
         if len(text) == 1:
             return _VALUES[text]
-        return int("".join(str(_VALUES[ch]) for ch in text))   # 二〇二五, as in years
+        return int("".join(str(_VALUES[ch]) for ch in text))  # 二〇二五, as in years
     total = section = digit = 0
     seen = False
     for ch in text:

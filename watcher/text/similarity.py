@@ -23,12 +23,10 @@ __all__ = [
     "Vector",
     "best_pairs",
     "char_diff",
-    "cosine",
     "dice",
     "has_edits",
     "ngrams",
     "similarity_matrix",
-    "text_similarity",
     "tfidf_vectors",
 ]
 
@@ -69,15 +67,8 @@ def tfidf_vectors(texts: Sequence[str]) -> list[Vector]:
     return vectors
 
 
-def cosine(a: Vector, b: Vector) -> float:
-    """Cosine of two normalised sparse vectors."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(g, 0.0) for g, w in a.items())
-
-
 def similarity_matrix(rows: Sequence[Vector], cols: Sequence[Vector]) -> list[list[float]]:
-    """``m[i][j] = cosine(rows[i], cols[j])``, computed through an inverted index of ``cols``."""
+    """``m[i][j]`` = cosine of ``rows[i]`` and ``cols[j]``, computed through an inverted index of ``cols``."""
     postings: dict[str, list[tuple[int, float]]] = {}
     for j, vec in enumerate(cols):
         for g, w in vec.items():
@@ -90,12 +81,6 @@ def similarity_matrix(rows: Sequence[Vector], cols: Sequence[Vector]) -> list[li
                 scores[j] += w * w2
         matrix.append(scores)
     return matrix
-
-
-def text_similarity(a: str, b: str) -> float:
-    """Cosine similarity of two texts with IDF fitted on just the two (a quick pairwise score)."""
-    va, vb = tfidf_vectors([a, b])
-    return cosine(va, vb)
 
 
 def dice(a: str, b: str) -> float:
@@ -185,7 +170,10 @@ def has_edits(ops: Sequence[InlineOp]) -> bool:
 
 
 def best_pairs(
-    matrix: Sequence[Sequence[float]], threshold: float, *, allowed: Callable[[int, int], bool] | None = None
+    matrix: Sequence[Sequence[float]],
+    threshold: float,
+    *,
+    allowed: Callable[[int, int], bool] | None = None,
 ) -> list[tuple[int, int, float]]:
     """Greedy one-to-one pairing: highest score first, each row and column used once, scores
     below ``threshold`` never paired."""

@@ -29,7 +29,13 @@ _PAREN_DIGITS = "⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⑾⑿⒀⒁⒂⒃⒄⒅⒆⒇"
 #: start of a stripped line; group "num" is the number as written, group "rest" what follows.
 #: Ranks: attachment 0, 编 1, 章 2, 节 3, 条 4, 一、 5, （一） 6, 1. 7, （1） 8, ① 9.
 _MARKERS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
-    ("attachment", 0, re.compile(r"^(?P<num>附件\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})?)(?:\s*[：:]\s*|\s+|$)(?P<rest>.*)$")),
+    (
+        "attachment",
+        0,
+        re.compile(
+            r"^(?P<num>附件\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})?)(?:\s*[：:]\s*|\s+|$)(?P<rest>.*)$"
+        ),
+    ),
     ("law", 1, re.compile(rf"^(?P<num>第[{_CN_NUM}\d]{{1,5}}编)(?:\s+|$)(?P<rest>.*)$")),
     ("law", 2, re.compile(rf"^(?P<num>第[{_CN_NUM}\d]{{1,5}}章)(?:\s+|$)(?P<rest>.*)$")),
     ("law", 3, re.compile(rf"^(?P<num>第[{_CN_NUM}\d]{{1,5}}节)(?:\s+|$)(?P<rest>.*)$")),
@@ -54,14 +60,62 @@ _GLUE_SEARCH = 40
 #: the body (「一、总体要求坚持以…」), the split goes before the earliest of these that does not
 #: follow punctuation. Multi-character phrases keep false splits inside headings rare.
 _BODY_OPENERS: tuple[str, ...] = (
-    "坚持", "到20", "到本世纪", "为深入", "为加快", "为全面", "为推动", "为进一步", "为贯彻",
-    "为落实", "为实现", "为加强", "为建设", "以习近平", "以党的", "以推动", "以建设", "深入贯彻",
-    "深入学习", "深入实施", "全面贯彻", "全面落实", "全面推进", "加快建设", "加快推进", "各级",
-    "各地", "各区县", "各部门", "着眼", "立足", "围绕", "按照", "根据", "经过", "当前", "近年来",
-    "党的", "聚焦", "锚定", "紧扣", "牢牢", "始终", "建设教育强", "贯彻落实", "认真贯彻", "高举",
-    "习近平", "必须", "本规划", "本方案", "本办法", "本条例", "本纲要",
+    "坚持",
+    "到20",
+    "到本世纪",
+    "为深入",
+    "为加快",
+    "为全面",
+    "为推动",
+    "为进一步",
+    "为贯彻",
+    "为落实",
+    "为实现",
+    "为加强",
+    "为建设",
+    "以习近平",
+    "以党的",
+    "以推动",
+    "以建设",
+    "深入贯彻",
+    "深入学习",
+    "深入实施",
+    "全面贯彻",
+    "全面落实",
+    "全面推进",
+    "加快建设",
+    "加快推进",
+    "各级",
+    "各地",
+    "各区县",
+    "各部门",
+    "着眼",
+    "立足",
+    "围绕",
+    "按照",
+    "根据",
+    "经过",
+    "当前",
+    "近年来",
+    "党的",
+    "聚焦",
+    "锚定",
+    "紧扣",
+    "牢牢",
+    "始终",
+    "建设教育强",
+    "贯彻落实",
+    "认真贯彻",
+    "高举",
+    "习近平",
+    "必须",
+    "本规划",
+    "本方案",
+    "本办法",
+    "本条例",
+    "本纲要",
 )
-_PUNCT_BEFORE_OPENER = "，、；：。！？,;:（(“\"《"
+_PUNCT_BEFORE_OPENER = '，、；：。！？,;:（(“"《'
 #: A line at most this long with none of these is a table cell or a caption, not prose.
 _CELL_MAX = 15
 _PROSE_PUNCT = re.compile(r"[。；，：！？,;]")
@@ -88,7 +142,7 @@ def _split_heading(kind: str, rest: str) -> tuple[str, str]:
     """Split the text after a marker into (heading, body)."""
     rest = rest.strip()
     if kind == "article":
-        return "", rest                       # 第X条: the text is the article's body
+        return "", rest  # 第X条: the text is the article's body
     if kind in ("attachment", "law"):
         return rest, ""
     term = min((i for i in (rest.find(t) for t in _TERMINATORS) if i >= 0), default=-1)
@@ -99,16 +153,16 @@ def _split_heading(kind: str, rest: str) -> tuple[str, str]:
         if glued is not None:
             return rest[:glued], rest[glued:]
         if 0 <= term <= _L1_MAX:
-            return rest[:term], rest[term + 1:]
+            return rest[:term], rest[term + 1 :]
         return rest, ""
     if 0 <= term <= _HEADING_MAX:
-        return rest[:term], rest[term + 1:]
+        return rest[:term], rest[term + 1 :]
     if term < 0 and len(rest) <= _HEADING_MAX:
         return rest, ""
     glued = _opener_split(rest)
     if glued is not None:
         return rest[:glued], rest[glued:]
-    return "", rest                            # an enumerated paragraph with no heading
+    return "", rest  # an enumerated paragraph with no heading
 
 
 def _opener_split(rest: str) -> int | None:
@@ -138,10 +192,10 @@ class _Node:
     number: str
     value: int | None
     heading: str
-    wants_title: bool = False                 # 「附件1」 alone: its title is the next line
+    wants_title: bool = False  # 「附件1」 alone: its title is the next line
     body: list[str] = field(default_factory=list)
     children: list[_Node] = field(default_factory=list)
-    last_value: dict[int, int] = field(default_factory=dict)   # rank -> last child number
+    last_value: dict[int, int] = field(default_factory=dict)  # rank -> last child number
 
 
 def _is_cell(line: str) -> bool:
@@ -156,8 +210,9 @@ def _match_marker(line: str) -> tuple[str, int, str, str] | None:
     return None
 
 
-def _plausible(kind: str, rank: int, value: int | None, parent: _Node,
-               global_last: dict[int, int]) -> bool:
+def _plausible(
+    kind: str, rank: int, value: int | None, parent: _Node, global_last: dict[int, int]
+) -> bool:
     """Does the number continue a sequence? Rejects 「三、」 after 「五、」 and stray 「7.」."""
     if kind in ("attachment", "law", "article") or value is None:
         return True
@@ -168,7 +223,7 @@ def _plausible(kind: str, rank: int, value: int | None, parent: _Node,
         return prev_local is None or rank <= 5
     prev_global = global_last.get(rank)
     if prev_local is None and prev_global is None and rank <= 6:
-        return True                             # an excerpt may start at （三）
+        return True  # an excerpt may start at （三）
     # tolerate one or two headings lost by extraction, never a step backwards
     return any(p is not None and p < value <= p + 3 for p in (prev_local, prev_global))
 
@@ -187,8 +242,12 @@ def parse(text: str, title: str = "") -> Section:
         node = _heading_node(hit, lines, i, stack, global_last)
         if node is None:
             top = stack[-1]
-            if top.wants_title and not top.body and len(line) <= _L1_MAX \
-                    and not _PROSE_PUNCT.search(line.rstrip("。")):
+            if (
+                top.wants_title
+                and not top.body
+                and len(line) <= _L1_MAX
+                and not _PROSE_PUNCT.search(line.rstrip("。"))
+            ):
                 top.heading = line
             else:
                 top.body.append(line)
@@ -209,35 +268,52 @@ def parse(text: str, title: str = "") -> Section:
     return _freeze(root, "", 0)
 
 
-def _heading_node(hit: tuple[str, int, str, str] | None, lines: list[str], i: int,
-                  stack: list[_Node], global_last: dict[int, int]) -> _Node | None:
+def _heading_node(
+    hit: tuple[str, int, str, str] | None,
+    lines: list[str],
+    i: int,
+    stack: list[_Node],
+    global_last: dict[int, int],
+) -> _Node | None:
     if hit is None:
         return None
     kind, rank, number, rest = hit
     if any(n.kind == "article" for n in stack) and rank > 4:
-        return None                              # items inside 第X条 stay in its body
+        return None  # items inside 第X条 stay in its body
     if not rest.strip() and kind not in ("attachment", "law"):
-        return None                              # a bare 「1.」 is a table cell
+        return None  # a bare 「1.」 is a table cell
     if kind in ("l1", "l2") and _NUMBER_RUN.match(rest):
         return None
-    if kind == "attachment" and (_ATTACHMENT_LIST.match(rest)
-                                 or (number == "附件" and rest.strip())):
+    if kind == "attachment" and (
+        _ATTACHMENT_LIST.match(rest) or (number == "附件" and rest.strip())
+    ):
         # 「附件：1.…」 or 「附件：某某名单」 in a notice names its attachments; the attachment
         # itself starts with a bare 「附件」/「附件N」 line (GB/T 9704)
         return None
     if _is_cell(lines[i]) and len(rest) <= 6 and kind not in ("attachment", "law"):
         before = lines[i - 1] if i > 0 else ""
         after = lines[i + 1] if i + 1 < len(lines) else ""
-        if before and after and _is_cell(before) and _is_cell(after) \
-                and _match_marker(after) is None:
-            return None                          # inside a table broken one cell per line
+        if (
+            before
+            and after
+            and _is_cell(before)
+            and _is_cell(after)
+            and _match_marker(after) is None
+        ):
+            return None  # inside a table broken one cell per line
     value = _number_value(kind, number)
     parent = next((n for n in reversed(stack) if n.rank < rank), stack[0])
     if not _plausible(kind, rank, value, parent, global_last):
         return None
     heading, body = _split_heading(kind, rest)
-    node = _Node(kind, rank, number, value, heading.strip(),
-                 wants_title=kind in ("attachment", "law") and not heading.strip())
+    node = _Node(
+        kind,
+        rank,
+        number,
+        value,
+        heading.strip(),
+        wants_title=kind in ("attachment", "law") and not heading.strip(),
+    )
     if body.strip():
         node.body.append(body.strip())
     return node
@@ -250,11 +326,17 @@ def _freeze(node: _Node, path: str, level: int) -> Section:
         key = child.number
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
-            key = f"{key}#{seen[key]}"           # a restarted 「一、」 keeps ids unique
+            key = f"{key}#{seen[key]}"  # a restarted 「一、」 keeps ids unique
         cid = f"{path}/{key}" if path else key
         children.append(_freeze(child, cid, level + 1))
-    return Section(id=path, level=level, number=node.number, heading=node.heading,
-                   body="\n".join(node.body), children=tuple(children))
+    return Section(
+        id=path,
+        level=level,
+        number=node.number,
+        heading=node.heading,
+        body="\n".join(node.body),
+        children=tuple(children),
+    )
 
 
 # --------------------------------------------------------------------------- views
@@ -274,8 +356,13 @@ def flatten(root: Section) -> list[Section]:
 def to_outline_json(root: Section) -> list[dict[str, Any]]:
     """The tree without bodies: ``[{"id","level","number","heading","children":[...]}]``."""
     return [
-        {"id": s.id, "level": s.level, "number": s.number, "heading": s.heading,
-         "children": to_outline_json(s)}
+        {
+            "id": s.id,
+            "level": s.level,
+            "number": s.number,
+            "heading": s.heading,
+            "children": to_outline_json(s),
+        }
         for s in root.children
     ]
 

@@ -103,9 +103,9 @@ PhraseKind = Literal["vocab", "compound", "extension", "single"]
 class Phrase:
     """One candidate phrase found in a sentence."""
 
-    text: str                   # canonical form, e.g. 就业促进
-    tokens: tuple[str, ...]     # its words after canonicalisation
-    kind: PhraseKind            # vocab term, multi-word compound, term + head noun, single word
+    text: str  # canonical form, e.g. 就业促进
+    tokens: tuple[str, ...]  # its words after canonicalisation
+    kind: PhraseKind  # vocab term, multi-word compound, term + head noun, single word
 
 
 # --------------------------------------------------------------------------- data files
@@ -269,7 +269,7 @@ def _runs(words: Sequence[str]) -> Iterator[list[str]]:
         yield run
 
 
-def phrases(sentence: str) -> list[Phrase]:
+def phrases(sentence: str) -> list[Phrase]:  # noqa: C901 - one rule per way a phrase is trimmed or extended
     """Candidate phrases of one sentence (canonical, deduplicated, in first-seen order).
 
     ``kind`` tells the caller how much to trust it: ``vocab`` (a vocabulary term), ``extension``
@@ -283,7 +283,7 @@ def phrases(sentence: str) -> list[Phrase]:
             for n in range(1, MAX_WORDS + 1):
                 if i + n > len(run):
                     break
-                toks = canonical_tokens(run[i:i + n])
+                toks = canonical_tokens(run[i : i + n])
                 if not toks:
                     continue
                 text = "".join(toks)

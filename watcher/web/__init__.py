@@ -13,6 +13,7 @@ import binascii
 import os
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,23 +50,33 @@ class _BasicAuth(BaseHTTPMiddleware):
                 user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 user, password = "", ""
-            if secrets.compare_digest(user, self.user) and secrets.compare_digest(password, self.password):
+            if secrets.compare_digest(user, self.user) and secrets.compare_digest(
+                password, self.password
+            ):
                 return await call_next(request)
-        return PlainTextResponse("需要登录", status_code=401,
-                                 headers={"WWW-Authenticate": 'Basic realm="policy-watcher"'})
+        return PlainTextResponse(
+            "需要登录",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Basic realm="policy-watcher"'},
+        )
 
 
 def create_app(
-    store_path: Path, *, auth: tuple[str, str] | None = None, timezone: str = DEFAULT_TZ,
+    store_path: Path,
+    *,
+    auth: tuple[str, str] | None = None,
+    timezone: str = DEFAULT_TZ,
+    clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
     """The ASGI app over the store at ``store_path``; ``auth`` = (user, password) enables Basic
-    auth; times are shown in ``timezone``."""
-    pages = Pages(timezone)
+    auth; times are shown in ``timezone``; ``clock`` (tests) says what "this week" is."""
+    pages = Pages(timezone, clock)
 
     def with_store(handler: Handler) -> Callable[[Request], Response]:
         def endpoint(request: Request) -> Response:
             with Store.open(store_path) as store:
                 return handler(request, store)
+
         return endpoint
 
     def healthz(request: Request) -> Response:
@@ -75,8 +86,10 @@ def create_app(
                 ok = store.integrity_ok()
         except WatcherError as exc:
             return JSONResponse({"ok": False, "error": str(exc)}, status_code=503)
-        return JSONResponse({"ok": ok, "heartbeat": beat.isoformat() if beat else None},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"ok": ok, "heartbeat": beat.isoformat() if beat else None},
+            status_code=200 if ok else 503,
+        )
 
     routes = [
         Route("/", with_store(pages.index)),

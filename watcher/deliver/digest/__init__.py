@@ -43,27 +43,46 @@ class Digest:
     html: str
     docx: bytes = field(repr=False)
     name: str = ""
-    titles: tuple[str, ...] = ()      # lead documents, for the short chat notice
+    titles: tuple[str, ...] = ()  # lead documents, for the short chat notice
 
 
 def build_digest(
-    store: DigestStore, week: str, settings: DigestSettings, *,
-    directions: Sequence[Direction] | None = None, tz: str = DEFAULT_TZ, save: bool = True,
+    store: DigestStore,
+    week: str,
+    settings: DigestSettings,
+    *,
+    directions: Sequence[Direction] | None = None,
+    tz: str = DEFAULT_TZ,
+    save: bool = True,
 ) -> Digest:
     """Build (and store) the bulletin draft for ISO ``week``; the same week gives the same draft."""
     ctx = digest_context(store, normalize_week(week), settings, directions=directions, tz=tz)
-    digest = Digest(week=ctx.week, issue=ctx.issue, total=ctx.total, date=ctx.date,
-                    markdown=render_markdown(ctx), html=render_html(ctx), docx=render_docx(ctx),
-                    name=ctx.name, titles=tuple(d.title for d in ctx.docs))
+    digest = Digest(
+        week=ctx.week,
+        issue=ctx.issue,
+        total=ctx.total,
+        date=ctx.date,
+        markdown=render_markdown(ctx),
+        html=render_html(ctx),
+        docx=render_docx(ctx),
+        name=ctx.name,
+        titles=tuple(d.title for d in ctx.docs),
+    )
     if save:
-        store.save_digest(week=digest.week, issue=digest.issue, total=digest.total,
-                          markdown=digest.markdown, html=digest.html, docx=digest.docx)
+        store.save_digest(
+            week=digest.week,
+            issue=digest.issue,
+            total=digest.total,
+            markdown=digest.markdown,
+            html=digest.html,
+            docx=digest.docx,
+        )
     return digest
 
 
-
-def queue_digest(store: Any, config: Config, digest: Digest,
-                 environ: Mapping[str, str] | None = None) -> bool:
+def queue_digest(
+    store: Any, config: Config, digest: Digest, environ: Mapping[str, str] | None = None
+) -> bool:
     """Put the draft in the outbox for every configured channel, once per week; False when it
     was queued before (or no channel is configured). The delivery worker sends it."""
     title = f"{digest.name or '周报'} 第{digest.issue}期·总第{digest.total}期 草稿（{digest.week}）"

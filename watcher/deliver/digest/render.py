@@ -28,7 +28,9 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = _md
@@ -42,5 +44,3 @@ def render_markdown(ctx: DigestContext) -> str:
 
 def render_html(ctx: DigestContext) -> str:
     return _environment().get_template("digest.html.j2").render(d=ctx)
-
-

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Pt
 
 if TYPE_CHECKING:
     from watcher.deliver.digest import DigestContext
@@ -26,7 +26,6 @@ __all__ = ["render_docx"]
 #: East-Asian font for body text and headings (what the institute's Word templates use).
 CJK_FONT = "宋体"
 HEADING_FONT = "黑体"
-ACCENT = RGBColor(0xB2, 0x22, 0x22)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -40,18 +39,27 @@ def _cjk(run_or_style: object, font: str) -> None:
     fonts.set(qn("w:eastAsia"), font)
 
 
-def render_docx(ctx: DigestContext) -> bytes:
+def render_docx(ctx: DigestContext) -> bytes:  # noqa: C901 - the document written top to bottom, one branch per optional block
     doc = Document()
     styles = doc.styles
-    for name, font in (("Normal", CJK_FONT), ("Title", HEADING_FONT), ("Heading 1", HEADING_FONT),
-                       ("Heading 2", HEADING_FONT), ("Heading 3", HEADING_FONT)):
+    for name, font in (
+        ("Normal", CJK_FONT),
+        ("Title", HEADING_FONT),
+        ("Heading 1", HEADING_FONT),
+        ("Heading 2", HEADING_FONT),
+        ("Heading 3", HEADING_FONT),
+    ):
         _cjk(styles[name], font)
     styles["Normal"].font.size = Pt(12)
 
     title = doc.add_paragraph(ctx.name, style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for line in (f"{ctx.date_cn} {ctx.weekday_cn}", f"第{ctx.issue}期·总第{ctx.total}期",
-                 f"{ctx.publisher}主办", f"内部刊物·草稿（{ctx.week}）"):
+    for line in (
+        f"{ctx.date_cn} {ctx.weekday_cn}",
+        f"第{ctx.issue}期·总第{ctx.total}期",
+        f"{ctx.publisher}主办",
+        f"内部刊物·草稿（{ctx.week}）",
+    ):
         p = doc.add_paragraph(line)
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -72,7 +80,9 @@ def render_docx(ctx: DigestContext) -> bytes:
     for entry in ctx.docs:
         doc.add_heading(entry.heading, level=1)
         source = doc.add_paragraph()
-        note = source.add_run(f"（{entry.level_label + '文件，' if entry.level_label else ''}原文：{entry.url}）")
+        note = source.add_run(
+            f"（{entry.level_label + '文件，' if entry.level_label else ''}原文：{entry.url}）"
+        )
         note.font.size = Pt(9)
         for point in entry.points:
             p = doc.add_paragraph()
@@ -89,7 +99,9 @@ def render_docx(ctx: DigestContext) -> bytes:
                 f"调整 {c.changed} 条、新增 {c.new} 条，上位文件有 {c.dropped} 条未体现。"
             )
             if c.notable:
-                doc.add_paragraph("值得关注的新增内容：" + "、".join(f"「{h}」" for h in c.notable) + "。")
+                doc.add_paragraph(
+                    "值得关注的新增内容：" + "、".join(f"「{h}」" for h in c.notable) + "。"
+                )
         for r in entry.related:
             doc.add_heading(f"【延伸阅读】{r.title}", level=2)
             text = f"（{r.note}{'，原文：' + r.url if r.url else ''}）{r.lead}"
@@ -107,8 +119,10 @@ def render_docx(ctx: DigestContext) -> bytes:
 
     doc.add_heading("附：本周运行情况", level=2)
     ops = ctx.ops
-    lines = [f"来源「{name}」本周抓取失败 {n} 次" + (f"（最近一次：{err}）" if err else "")
-             for name, n, err in ops.failed_sources] or ["本周所有来源抓取正常。"]
+    lines = [
+        f"来源「{name}」本周抓取失败 {n} 次" + (f"（最近一次：{err}）" if err else "")
+        for name, n, err in ops.failed_sources
+    ] or ["本周所有来源抓取正常。"]
     lines += [f"未能送达：「{t}」→ {ch}（{err}）" for t, ch, err in ops.dead]
     if ops.directions_error:
         lines.append(f"本期研究方向未能生成（{ops.directions_error}），请查看日志。")
@@ -135,8 +149,10 @@ def render_docx(ctx: DigestContext) -> bytes:
 def _fixed_zip(data: bytes) -> bytes:
     """Repack with constant timestamps so identical content gives identical bytes."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED

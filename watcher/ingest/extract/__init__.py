@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import cast
 
 import lxml.html
@@ -146,47 +147,63 @@ def extract(
     """
     if isinstance(html, bytes):
         if not html.strip():
-            raise ExtractError("页面内容为空，无法提取正文：请检查抓取结果（可能被拦截或返回了空响应）")
+            raise ExtractError(
+                "页面内容为空，无法提取正文：请检查抓取结果（可能被拦截或返回了空响应）"
+            )
         html = _decode(html)
     root = parse_html(html)
     if root is None:
         raise ExtractError("页面内容为空或不是 HTML，无法提取正文：请检查抓取结果或该来源的网址")
-    metas = head_metas(root)
+    plan = _plan(root, html, rules)
+    meta, title = _metadata(root, plan)
+    text, attachments, method = _body(root, html, plan, url)
+    ordered = {k: meta[k] for k in META_KEYS if meta.get(k)}
+    return Article(
+        url=url, title=title, meta=ordered, text=text, attachments=attachments, method=method
+    )
 
-    template: Template | None = None
+
+@dataclass
+class _Plan:
+    """Where a page keeps its parts: the source's rules first, then a known template, then
+    the common containers."""
+
     body: HtmlElement | None = None
-    method = ""
-    removals: list[str] = ["canvas", "a[href='#']"]
-    title_selectors: list[str] = []
-    meta_selectors: list[str] = []
+    method: str = ""
+    removals: list[str] = field(default_factory=lambda: ["canvas", "a[href='#']"])
+    title_selectors: list[str] = field(default_factory=list)
+    meta_selectors: list[str] = field(default_factory=list)
 
+
+def _plan(root: HtmlElement, html: str, rules: DetailRules | None) -> _Plan:
+    plan = _Plan()
     if rules is not None:
-        if rules.title:
-            title_selectors.append(rules.title)
-        if rules.meta_table:
-            meta_selectors.append(rules.meta_table)
-        removals.extend(rules.remove)
+        plan.title_selectors.extend([rules.title] if rules.title else [])
+        plan.meta_selectors.extend([rules.meta_table] if rules.meta_table else [])
+        plan.removals.extend(rules.remove)
         if rules.body:
-            body = select_first(root, [rules.body])
-            method = "source" if body is not None else ""
-    for candidate in TEMPLATES:
-        if _detects(root, candidate, html):
-            template = candidate
-            break
+            plan.body = select_first(root, [rules.body])
+            plan.method = "source" if plan.body is not None else ""
+    template = next((t for t in TEMPLATES if _detects(root, t, html)), None)
     if template is not None:
-        title_selectors.extend(template.title)
-        meta_selectors.extend(template.meta)
-        removals.extend(template.remove)
-        if body is None:
-            body = _template_body(root, template, html)
-            method = f"template:{template.name}" if body is not None else ""
-    if body is None:
-        body = _common_body(root)
-        method = "container" if body is not None else ""
+        plan.title_selectors.extend(template.title)
+        plan.meta_selectors.extend(template.meta)
+        plan.removals.extend(template.remove)
+        if plan.body is None:
+            plan.body = _template_body(root, template, html)
+            plan.method = f"template:{template.name}" if plan.body is not None else ""
+    if plan.body is None:
+        plan.body = _common_body(root)
+        plan.method = "container" if plan.body is not None else ""
+    return plan
 
-    # Metadata: template regions first, then label text anywhere outside the body.
-    regions = [el for sel in meta_selectors for el in select(root, sel)]
-    outside = _without(root, body)
+
+def _metadata(root: HtmlElement, plan: _Plan) -> tuple[dict[str, str], str]:
+    """Metadata (template regions first, then label text anywhere outside the body, then
+    ``<meta>`` tags and dated elements) and the title."""
+    metas = head_metas(root)
+    regions = [el for sel in plan.meta_selectors for el in select(root, sel)]
+    outside = _without(root, plan.body)
     meta, label_title = scan_meta([*regions, outside])
     for key, value in meta_from_tags(metas).items():
         meta.setdefault(key, value)
@@ -194,38 +211,38 @@ def extract(
         found = date_from_classes(outside)
         if found:
             meta["published_date"] = found
-    title = title_from(root, title_selectors, metas, label_title)
+    return meta, title_from(root, plan.title_selectors, metas, label_title)
 
+
+def _body(
+    root: HtmlElement, html: str, plan: _Plan, url: str | None
+) -> tuple[str, tuple[Attachment, ...], str]:
+    """(text, attachments, method): the planned body, else the density fallback."""
     attachments: tuple[Attachment, ...] = ()
     areas = [el for sel in ATTACHMENT_AREAS for el in select(root, sel)]
-    text = ""
-    if body is not None:
-        attachments = attachments_in([body, *areas], url)
-        text = _body_text(body, removals)
+    text, method = "", plan.method
+    if plan.body is not None:
+        attachments = attachments_in([plan.body, *areas], url)
+        text = _body_text(plan.body, plan.removals)
         if _chars_of(text) < _MIN_BODY_CHARS and not attachments:
             text = ""
     if not text and not attachments:
         page = copy.deepcopy(root)
-        drop_furniture(page, removals)
+        drop_furniture(page, plan.removals)
         text, fb_method = fallback_text(page, html)
         text = drop_meta_lines(text)
         attachments = attachments_in(areas, url) or _fallback_attachments(root, text, url)
         method = fb_method if text else "empty: 未找到正文"
     elif not text:
         method = f"{method}:attachments-only"
-
-    ordered = {k: meta[k] for k in META_KEYS if meta.get(k)}
-    return Article(url=url, title=title, meta=ordered, text=text, attachments=attachments,
-                   method=method)
+    return text, attachments, method
 
 
 def _chars_of(text: str) -> int:
     return len(re.sub(r"\s+", "", text))
 
 
-def _fallback_attachments(
-    root: HtmlElement, text: str, url: str | None
-) -> tuple[Attachment, ...]:
+def _fallback_attachments(root: HtmlElement, text: str, url: str | None) -> tuple[Attachment, ...]:
     """Attachment links whose text appears in the extracted body or starts with 附件."""
     found = attachments_in([root], url)
     return tuple(a for a in found if a.name.startswith("附件") or (a.name and a.name in text))

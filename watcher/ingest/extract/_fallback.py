@@ -23,14 +23,31 @@ from watcher.ingest.extract.rules import BLOCK_TAGS
 __all__ = ["density_text", "fallback_text"]
 
 # Blocks that may be chosen as the main-text container.
-_CANDIDATE_TAGS = frozenset({"div", "td", "article", "section", "main", "body", "table", "tr",
-                             "p", "blockquote", "pre", "center", "dd", "li", "tbody"})
+_CANDIDATE_TAGS = frozenset(
+    {
+        "div",
+        "td",
+        "article",
+        "section",
+        "main",
+        "body",
+        "table",
+        "tr",
+        "p",
+        "blockquote",
+        "pre",
+        "center",
+        "dd",
+        "li",
+        "tbody",
+    }
+)
 _STRUCTURE_TAGS = BLOCK_TAGS - {"br", "hr"}
 _PUNCT = re.compile(r"[，。！？；、,.!?;：:“”]")
 _SPACE = re.compile(r"\s+")
 _NAV_TAGS = ("nav", "aside", "footer")
-_MIN_PARAGRAPH = 10          # characters of non-link text that make a block a paragraph
-_SIBLING_RATIO = 0.2         # a sibling joins the top block above this share of its score
+_MIN_PARAGRAPH = 10  # characters of non-link text that make a block a paragraph
+_SIBLING_RATIO = 0.2  # a sibling joins the top block above this share of its score
 # Below this share of the page's non-link text the scorer may have picked a fragment; measured
 # on extract-dev, every page where it did lay below 0.5 and every good pick above 0.6.
 _CONFIDENT_SHARE = 0.6
@@ -38,17 +55,17 @@ _CONFIDENT_SHARE = 0.6
 
 @dataclass
 class _Stats:
-    own: int = 0             # non-link characters whose nearest block is this element
+    own: int = 0  # non-link characters whose nearest block is this element
     own_link: int = 0
     punct: int = 0
-    total: int = 0           # whole subtree
+    total: int = 0  # whole subtree
     link: int = 0
     score: float = 0.0
     parent: HtmlElement | None = None
     children: list[HtmlElement] = field(default_factory=list)
 
 
-def _measure(root: HtmlElement) -> dict[HtmlElement, _Stats]:
+def _measure(root: HtmlElement) -> dict[HtmlElement, _Stats]:  # noqa: C901 - one iterative DOM pass gathering every statistic
     """Per-block character, link and punctuation counts (own and subtree), without recursion."""
     stats: dict[HtmlElement, _Stats] = {}
     blocks: list[HtmlElement] = []
@@ -143,8 +160,10 @@ def _with_siblings(top: HtmlElement, stats: dict[HtmlElement, _Stats]) -> list[H
         s = stats[sib]
         density = _link_density(s)
         value = s.score * (1.0 - density)
-        if value >= threshold or (s.own > 80 and density < 0.25) or (
-            0 < s.own <= 80 and density == 0 and s.punct and _ends_sentence(sib)
+        if (
+            value >= threshold
+            or (s.own > 80 and density < 0.25)
+            or (0 < s.own <= 80 and density == 0 and s.punct and _ends_sentence(sib))
         ):
             chosen.append(sib)
     return chosen
@@ -162,8 +181,12 @@ def _prune(container: HtmlElement, stats: dict[HtmlElement, _Stats]) -> None:
         if st is None or el is container or el.getparent() is None:
             continue
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in ("ul", "ol", "div", "table", "dl", "td", "tr", "p", "li", "span", "font") \
-                and st.total and _link_density(st) > 0.5 and st.total - st.link < 200:
+        if (
+            tag in ("ul", "ol", "div", "table", "dl", "td", "tr", "p", "li", "span", "font")
+            and st.total
+            and _link_density(st) > 0.5
+            and st.total - st.link < 200
+        ):
             el.drop_tree()
 
 
@@ -204,7 +227,10 @@ def _trafilatura_text(html: str) -> str:
 
     try:
         text = trafilatura.extract(
-            html, include_comments=False, include_tables=True, favor_precision=False,
+            html,
+            include_comments=False,
+            include_tables=True,
+            favor_precision=False,
             deduplicate=False,
         )
     except Exception:  # trafilatura raises assorted errors on broken markup; it is one candidate
@@ -226,8 +252,8 @@ def fallback_text(root: HtmlElement, html: str) -> tuple[str, str]:
         return dense, "fallback:density"
     a, b = _shingles(dense), _shingles(traf)
     common = sum((a & b).values())
-    a_in_b = common / max(sum(a.values()), 1)     # how much of dense trafilatura also has
-    b_in_a = common / max(sum(b.values()), 1)     # how much of trafilatura dense also has
+    a_in_b = common / max(sum(a.values()), 1)  # how much of dense trafilatura also has
+    b_in_a = common / max(sum(b.values()), 1)  # how much of trafilatura dense also has
     if b_in_a < 0.6 and a_in_b > 0.8:
         # The scorer found only a fragment of trafilatura's text: it picked too small a block.
         return traf, "fallback:trafilatura"

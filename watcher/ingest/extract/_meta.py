@@ -30,7 +30,15 @@ from watcher.ingest.extract.rules import (
 )
 from watcher.text.dates import parse_date
 
-__all__ = ["date_from_classes", "drop_meta_lines", "head_metas", "normalise_label", "scan_meta", "strip_site_suffix", "title_from"]
+__all__ = [
+    "date_from_classes",
+    "drop_meta_lines",
+    "head_metas",
+    "normalise_label",
+    "scan_meta",
+    "strip_site_suffix",
+    "title_from",
+]
 
 _LABEL_JUNK = re.compile(r"[\s\u3000\xa0:：\[\]【】［］]")
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
