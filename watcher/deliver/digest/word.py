@@ -11,15 +11,13 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-if TYPE_CHECKING:
-    from watcher.deliver.digest import DigestContext
+from watcher.deliver.digest.context import DigestContext
 
 __all__ = ["render_docx"]
 
