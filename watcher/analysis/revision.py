@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from watcher.analysis.diff import substantive_text
 from watcher.models import (
@@ -40,15 +41,17 @@ from watcher.models import (
     RevisionTable,
     RevisionUnit,
     Section,
+    SectionChange,
 )
 from watcher.text.keys import match_key, word_key
-from watcher.text.similarity import char_diff, ngrams
+from watcher.text.similarity import char_diff, has_edits, ngrams
 
 __all__ = [
     "align_units",
     "quantity_changes",
     "revision_table",
     "revision_units",
+    "table_changes",
 ]
 
 # --------------------------------------------------------------------------- constants (data)
@@ -320,7 +323,7 @@ def _groups(p: _Pairing, v: _Vectors) -> list[tuple[tuple[int, ...], tuple[int, 
     extra_new = _joins(v, p, new_side=True)  # old i -> more new units (split)
     extra_old = _joins(v, p, new_side=False)  # new j -> more old units (merge)
     groups: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
-    placed_new: set[int] = set()
+    placed_new = {k for pieces in extra_new.values() for k in pieces}  # placed with their pair
     placed_old: set[int] = set()
     for j in range(p.n_new):
         if j in placed_new:
@@ -329,7 +332,7 @@ def _groups(p: _Pairing, v: _Vectors) -> list[tuple[tuple[int, ...], tuple[int, 
         if i is None:
             groups.append(((), (j,)))
             continue
-        news = tuple(sorted({j, *extra_new.get(i, [])} - placed_new))
+        news = tuple(sorted({j, *extra_new.get(i, [])}))
         olds = tuple(sorted({i, *extra_old.get(j, [])} - placed_old))
         placed_new.update(news)
         placed_old.update(olds)
@@ -538,3 +541,51 @@ def revision_table(
         rows=tuple(rows),
         chapters=_chapters(old_chapters, new_chapters, pairs),
     )
+
+
+# --------------------------------------------------------------------------- stored changes
+
+#: Row kinds that are a change of the document (renumbering and reformatting are not).
+CHANGE_KINDS: dict[str, Literal["added", "removed", "changed"]] = {
+    "新增": "added",
+    "删除": "removed",
+    "修改": "changed",
+    "移动": "changed",
+    "拆分": "changed",
+    "合并": "changed",
+    "新增章": "added",
+    "删除章": "removed",
+    "章名修改": "changed",
+}
+
+
+def table_changes(table: RevisionTable) -> tuple[SectionChange, ...]:
+    """The rows and chapters that changed what the document says, as the ``SectionChange``s the
+    store keeps and alerts read (未变, 仅编号变化, 仅格式变化 are left out)."""
+    out: list[SectionChange] = []
+    for c in table.chapters:
+        kind = CHANGE_KINDS.get(c.kind)
+        if kind is not None:
+            ops = char_diff(c.old_heading or "", c.new_heading or "")
+            out.append(
+                SectionChange(
+                    kind, c.old_id, c.new_id, c.new_heading or c.old_heading or "", ops, c.kind
+                )
+            )
+    for r in table.rows:
+        kind = CHANGE_KINDS.get(r.kind)
+        if kind is None or (kind == "changed" and r.kind != "移动" and not has_edits(r.ops)):
+            continue
+        out.append(
+            SectionChange(
+                kind,
+                r.old[0].id if r.old else None,
+                r.new[0].id if r.new else None,
+                (r.new or r.old)[0].heading,
+                r.ops,
+                r.kind,
+                tuple(u.id for u in r.old),
+                tuple(u.id for u in r.new),
+            )
+        )
+    return tuple(out)

@@ -285,10 +285,10 @@ def _heading_node(
         return None  # items inside 第X条 stay in its body
     if not rest.strip() and kind not in ("attachment", "law"):
         return None  # a bare 「1.」 is a table cell
-    if kind in ("l1", "l2") and _NUMBER_RUN.match(rest):
-        return None
-    if kind == "article" and _ARTICLE_REFERENCE.match(rest):
-        return None
+    if (kind in ("l1", "l2") and _NUMBER_RUN.match(rest)) or (
+        kind == "article" and _ARTICLE_REFERENCE.match(rest)
+    ):
+        return None  # 「一、二年级」 is a run of numbers, 「第三十一条的决定》」 a wrapped citation
     if kind == "attachment" and (
         _ATTACHMENT_LIST.match(rest) or (number == "附件" and rest.strip())
     ):
