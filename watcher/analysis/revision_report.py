@@ -25,7 +25,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
-from watcher.models import InlineOp, RevisionRow, RevisionTable, RevisionUnit
+from watcher.models import ChapterChange, InlineOp, RevisionRow, RevisionTable, RevisionUnit
 
 __all__ = [
     "SUBSTANTIVE_KINDS",
@@ -48,7 +48,8 @@ SUBSTANTIVE_KINDS = frozenset({"新增", "修改", "移动", "拆分", "合并",
 CHAPTER_ORDER = ("新增章", "章名修改", "删除章", "仅编号变化", "仅格式变化", "未变")
 #: Characters of unchanged text kept on each side of an edit in compact tables.
 CONTEXT_CHARS = 30
-PREAMBLE_LABEL = "题注"
+#: What the preamble is called: 题注 of a statute, 前言 of a plan.
+PREAMBLE_LABEL = {"条": "题注", "节": "前言"}
 HEADER = ("原条文", "新条文", "变化")
 _STYLE_INS = "background:#e6ffec;text-decoration:underline"
 _STYLE_DEL = "background:#ffebe9;color:#82071e"
@@ -78,15 +79,15 @@ def revision_summary(table: RevisionTable) -> str:
         line += "；章：" + "、".join(chapters)
     preamble = next((r for r in table.rows if (r.old or r.new)[0].id == ""), None)
     if preamble is not None and preamble.kind in SUBSTANTIVE_KINDS:
-        line += f"；{PREAMBLE_LABEL}{preamble.kind}"
+        line += f"；{PREAMBLE_LABEL.get(noun, '前言')}{preamble.kind}"
     return line + "。"
 
 
-def _label(units: Sequence[RevisionUnit]) -> str:
+def _label(units: Sequence[RevisionUnit], noun: str = "条") -> str:
     if not units:
         return ""
     if units[0].id == "":
-        return PREAMBLE_LABEL
+        return PREAMBLE_LABEL.get(noun, "前言")
     return "、".join(u.label + (f" {u.heading}" if u.heading and u.label else "") for u in units)
 
 
@@ -108,8 +109,27 @@ def _change_note(row: RevisionRow) -> str:
     return note
 
 
-def _shown(rows: Sequence[RevisionRow], compact: bool) -> list[RevisionRow]:
-    return [r for r in rows if not compact or r.kind in SUBSTANTIVE_KINDS]
+def _chapter_line(c: ChapterChange) -> str:
+    """「章名修改：第二章 甲 → 第三章 乙」, 「新增章：第四章 保障与监督」."""
+    old = f"{c.old_id or ''} {c.old_heading or ''}".strip()
+    new = f"{c.new_id or ''} {c.new_heading or ''}".strip()
+    return f"{c.kind}：" + (f"{old} → {new}" if old and new else old or new)
+
+
+def _chapters_shown(table: RevisionTable, compact: bool) -> list[ChapterChange]:
+    return [
+        c
+        for c in table.chapters
+        if c.kind != "未变" and (not compact or c.kind in CHAPTER_ORDER[:3])
+    ]
+
+
+def _shown(rows: Sequence[RevisionRow], compact: bool, unchanged: bool = True) -> list[RevisionRow]:
+    return [
+        r
+        for r in rows
+        if (not compact or r.kind in SUBSTANTIVE_KINDS) and (unchanged or r.kind != "未变")
+    ]
 
 
 def _pieces(ops: Sequence[InlineOp], side: str, compact: bool) -> Iterator[tuple[str, str]]:
@@ -132,11 +152,11 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "<br>")
 
 
-def _md_cell(row: RevisionRow, side: str, compact: bool) -> str:
+def _md_cell(row: RevisionRow, side: str, compact: bool, noun: str) -> str:
     units = row.old if side == "old" else row.new
     if not units:
         return "—"
-    parts = [f"**{_md(_label(units))}** "]
+    parts = [f"**{_md(_label(units, noun))}** "]
     for op, text in _pieces(row.ops, side, compact):
         if op == "equal" or not text.strip():
             parts.append(_md(text))
@@ -146,24 +166,24 @@ def _md_cell(row: RevisionRow, side: str, compact: bool) -> str:
     return "".join(parts)
 
 
-def revision_table_markdown(table: RevisionTable, *, compact: bool = False) -> str:
+def revision_table_markdown(
+    table: RevisionTable, *, compact: bool = False, unchanged: bool = True
+) -> str:
     """The summary line and the three-column table as Markdown (no title), for the CLI and the
-    bulletin. ``compact``: only rows that change what the document says, long runs shortened."""
+    bulletin. ``compact``: only rows that change what the document says, long runs shortened;
+    ``unchanged=False``: leave out the 未变 rows only."""
+    noun = table.unit_noun
     out = [revision_summary(table), ""]
-    chapters = [c for c in table.chapters if not compact or c.kind in CHAPTER_ORDER[:3]]
-    if any(c.kind != "未变" for c in chapters):
-        out += [
-            f"- {c.kind}：{_md(c.old_id or '—')} {_md(c.old_heading or '')} → "
-            f"{_md(c.new_id or '—')} {_md(c.new_heading or '')}".rstrip()
-            for c in chapters
-            if c.kind != "未变"
-        ]
+    chapters = _chapters_shown(table, compact)
+    if chapters:
+        out += [f"- {_md(_chapter_line(c))}" for c in chapters]
         out.append("")
-    rows = _shown(table.rows, compact)
+    rows = _shown(table.rows, compact, unchanged)
     if rows:
         out += [f"| {' | '.join(HEADER)} |", "|---|---|---|"]
         out += [
-            f"| {_md_cell(r, 'old', compact)} | {_md_cell(r, 'new', compact)} | {_md(_change_note(r))} |"
+            f"| {_md_cell(r, 'old', compact, noun)} | {_md_cell(r, 'new', compact, noun)} "
+            f"| {_md(_change_note(r))} |"
             for r in rows
         ]
         out.append("")
@@ -184,11 +204,11 @@ def revision_markdown(table: RevisionTable) -> str:
 # --------------------------------------------------------------------------- HTML
 
 
-def _html_cell(row: RevisionRow, side: str, compact: bool) -> str:
+def _html_cell(row: RevisionRow, side: str, compact: bool, noun: str) -> str:
     units = row.old if side == "old" else row.new
     if not units:
         return "—"
-    parts = [f"<b>{escape(_label(units))}</b> "]
+    parts = [f"<b>{escape(_label(units, noun))}</b> "]
     for op, text in _pieces(row.ops, side, compact):
         if op == "insert":
             parts.append(f'<ins style="{_STYLE_INS}">{escape(text)}</ins>')
@@ -199,24 +219,22 @@ def _html_cell(row: RevisionRow, side: str, compact: bool) -> str:
     return "".join(parts).replace("\n", "<br>")
 
 
-def revision_table_html(table: RevisionTable, *, compact: bool = False) -> str:
+def revision_table_html(
+    table: RevisionTable, *, compact: bool = False, unchanged: bool = True
+) -> str:
     """The summary and the three-column table as an HTML fragment with inline styles (survives
-    email clients); each row carries ``data-kind``. ``compact`` as in Markdown."""
+    email clients); each row carries ``data-kind``. ``compact`` and ``unchanged`` as in
+    Markdown."""
+    noun = table.unit_noun
     out = [f'<p class="revision-summary">{escape(revision_summary(table))}</p>']
-    chapters = [
-        c
-        for c in table.chapters
-        if c.kind != "未变" and (not compact or c.kind in CHAPTER_ORDER[:3])
-    ]
+    chapters = _chapters_shown(table, compact)
     if chapters:
         out.append('<ul class="revision-chapters">')
         out += [
-            f'<li data-kind="{escape(c.kind)}">{escape(c.kind)}：{escape(c.old_id or "—")} '
-            f"{escape(c.old_heading or '')} → {escape(c.new_id or '—')} {escape(c.new_heading or '')}</li>"
-            for c in chapters
+            f'<li data-kind="{escape(c.kind)}">{escape(_chapter_line(c))}</li>' for c in chapters
         ]
         out.append("</ul>")
-    rows = _shown(table.rows, compact)
+    rows = _shown(table.rows, compact, unchanged)
     if rows:
         out.append(
             '<table class="revision" style="border-collapse:collapse;width:100%">'
@@ -226,8 +244,8 @@ def revision_table_html(table: RevisionTable, *, compact: bool = False) -> str:
         )
         for r in rows:
             cells = (
-                _html_cell(r, "old", compact),
-                _html_cell(r, "new", compact),
+                _html_cell(r, "old", compact, noun),
+                _html_cell(r, "new", compact, noun),
                 escape(_change_note(r)),
             )
             out.append(
@@ -253,8 +271,9 @@ def revision_html(table: RevisionTable) -> str:
 # --------------------------------------------------------------------------- JSON
 
 
-def _unit_json(u: RevisionUnit) -> dict[str, str]:
-    return {"id": u.id, "label": u.label or PREAMBLE_LABEL, "chapter": u.chapter, "text": u.text}
+def _unit_json(u: RevisionUnit, noun: str) -> dict[str, str]:
+    label = u.label or PREAMBLE_LABEL.get(noun, "前言")
+    return {"id": u.id, "label": label, "chapter": u.chapter, "text": u.text}
 
 
 def revision_json(table: RevisionTable) -> dict[str, Any]:
@@ -277,8 +296,8 @@ def revision_json(table: RevisionTable) -> dict[str, Any]:
             {
                 "kind": r.kind,
                 "edited": r.edited,
-                "old": [_unit_json(u) for u in r.old],
-                "new": [_unit_json(u) for u in r.new],
+                "old": [_unit_json(u, table.unit_noun) for u in r.old],
+                "new": [_unit_json(u, table.unit_noun) for u in r.new],
                 "quantities": [{"old": q.old, "new": q.new} for q in r.quantities],
                 "ops": [{"op": o.op, "text": o.text} for o in r.ops],
             }
@@ -290,13 +309,13 @@ def revision_json(table: RevisionTable) -> dict[str, Any]:
 # --------------------------------------------------------------------------- Word
 
 
-def _docx_cell(cell: Any, row: RevisionRow, side: str, compact: bool) -> None:
+def _docx_cell(cell: Any, row: RevisionRow, side: str, compact: bool, noun: str) -> None:
     units = row.old if side == "old" else row.new
     para = cell.paragraphs[0]
     if not units:
         para.add_run("—")
         return
-    para.add_run(_label(units) + " ").bold = True
+    para.add_run(_label(units, noun) + " ").bold = True
     for op, text in _pieces(row.ops, side, compact):
         run = para.add_run(text)
         if op == "insert":
@@ -313,13 +332,8 @@ def add_revision_table(document: Any, table: RevisionTable, *, compact: bool = F
     the table. Deletions are struck through in red, insertions underlined in green. The
     document's own styles apply (pass the bulletin's document to keep its fonts)."""
     document.add_paragraph(revision_summary(table))
-    for c in table.chapters:
-        if c.kind != "未变" and (not compact or c.kind in CHAPTER_ORDER[:3]):
-            document.add_paragraph(
-                f"{c.kind}：{c.old_id or '—'} {c.old_heading or ''} → "
-                f"{c.new_id or '—'} {c.new_heading or ''}".rstrip(),
-                style="List Bullet",
-            )
+    for c in _chapters_shown(table, compact):
+        document.add_paragraph(_chapter_line(c), style="List Bullet")
     grid = document.add_table(rows=1, cols=3)
     grid.style = "Table Grid"
     header = grid.rows[0]
@@ -329,8 +343,8 @@ def add_revision_table(document: Any, table: RevisionTable, *, compact: bool = F
         cell.paragraphs[0].add_run(text).bold = True
     for r in _shown(table.rows, compact):
         cells = grid.add_row().cells
-        _docx_cell(cells[0], r, "old", compact)
-        _docx_cell(cells[1], r, "new", compact)
+        _docx_cell(cells[0], r, "old", compact, table.unit_noun)
+        _docx_cell(cells[1], r, "new", compact, table.unit_noun)
         cells[2].paragraphs[0].add_run(_change_note(r))
     grid.autofit = False
     for column, width in zip(grid.columns, _DOCX_WIDTHS, strict=True):
