@@ -12,10 +12,12 @@ to break ties and to accept weak pairs that sit where the surrounding pairs say 
 1. Identical texts (after folding width, whitespace and dashes) pair first, one to one.
 2. Clear pairs: TF-IDF cosine of character 2/3-grams ≥ ``STRONG_SIMILARITY``, best first.
 3. Pairs in place: between the pairs already made (the "window" their order leaves), a weaker
-   pair is accepted when it is the best for both sides (``WEAK_SIMILARITY``).
+   pair is accepted when it is the best for both sides among all free units
+   (``WEAK_SIMILARITY``), or the best within the window's gap (``GAP_SIMILARITY``).
 4. Moves: outside the window only mutual best pairs ≥ ``MOVE_SIMILARITY``.
-5. Splits and merges: a left-over new unit whose text is mostly contained in an old unit already
-   paired becomes part of that old unit's group (拆分), and the other way round (合并).
+5. Splits and merges: a left-over unit whose text is mostly contained in a paired unit of the
+   other version (or that sits next to that unit's partner and overlaps it) joins its group:
+   one old → several new is 拆分, several old → one new is 合并 (see ``_joins``).
 
 Chapters (第X章; 编 and 节 too) are containers: paired by heading, then by where most of their
 articles went; an article whose chapter's counterpart is not its new chapter is 移动.
@@ -73,6 +75,9 @@ SPLIT_RUNNER_UP = 0.67
 #: versions: a provision of its own, not the wording every penalty article repeats.
 SPLIT_RARE_GRAMS = 4
 RARE_DF = 3
+#: A left-over unit next to the partner of a paired unit joins its group when one of the two
+#: carries this share of the other (a short article split into two expanded ones).
+ADJACENT_CONTAINMENT = 0.4
 #: Markers of container sections (编 / 章 / 节): their heading is a chapter row, not a unit.
 CONTAINER_NUMBER = re.compile(r"^第.+[编章节]$")
 ARTICLE_NUMBER = re.compile(r"^第.+条(?:之.+)?$")
@@ -286,37 +291,78 @@ def align_units(
     return _groups(p, v)
 
 
+def _overlap(v: _Vectors, a: int, b: int) -> float:
+    """The larger of the two containments: either unit carries most of the other."""
+    return max(_containment(v, a, b), _containment(v, b, a))
+
+
 def _joins(v: _Vectors, p: _Pairing, *, new_side: bool) -> dict[int, list[int]]:
     """Left-over units that belong to a paired unit's group: {paired index: [left-over]}.
 
-    A left-over new unit (``new_side``) joins the old unit that contains most of its text, when
-    that share is at least ``SPLIT_CONTAINMENT`` and clearly above the next best old unit's
-    (``SPLIT_RUNNER_UP``)
-    (boilerplate like 「构成犯罪的，依法追究刑事责任」 is contained in many and joins none)."""
+    A left-over new unit (``new_side``; old for merges) joins an old unit already paired when
+
+    - that old unit contains at least ``SPLIT_CONTAINMENT`` of its text, clearly more than any
+      other (``SPLIT_RUNNER_UP``: boilerplate like 「构成犯罪的，依法追究刑事责任」 is contained
+      in many and joins none), or
+    - its neighbour is that old unit's partner (a split keeps its pieces together) and one of
+      the two carries at least ``ADJACENT_CONTAINMENT`` of the other, more than any other unit;
+
+    and in both cases they share ``SPLIT_RARE_GRAMS`` n-grams rare in the two versions."""
     n_old = p.n_old
-    parts = range(p.n_new) if new_side else range(n_old)
-    paired_parts = p.new_to_old if new_side else p.old_to_new
+    partner = p.new_to_old if new_side else p.old_to_new  # left-over side → other side
     wholes = range(n_old) if new_side else range(n_old, n_old + p.n_new)
-    paired_wholes = p.old_to_new if new_side else p.new_to_old
     joins: dict[int, list[int]] = {}
-    for k in parts:
-        if k in paired_parts:
+    for k in range(p.n_new if new_side else n_old):
+        if k in partner:
             continue
         part = n_old + k if new_side else k
-        scored = sorted(((_containment(v, part, w), w) for w in wholes), reverse=True)
-        if not scored:
-            continue
-        best, w = scored[0]
-        second = scored[1][0] if len(scored) > 1 else 0.0
-        index = w if new_side else w - n_old
-        if (
-            best >= SPLIT_CONTAINMENT
-            and second <= best * SPLIT_RUNNER_UP
-            and index in paired_wholes
-            and _rare_shared(v, part, w) >= SPLIT_RARE_GRAMS
-        ):
-            joins.setdefault(index, []).append(k)
+        whole = _contained_in(v, part, wholes, partner, n_old, new_side)
+        if whole is None:
+            whole = _next_to_partner(v, part, k, wholes, partner, n_old, new_side)
+        if whole is not None and _rare_shared(v, part, whole) >= SPLIT_RARE_GRAMS:
+            joins.setdefault(whole if new_side else whole - n_old, []).append(k)
     return joins
+
+
+def _contained_in(
+    v: _Vectors,
+    part: int,
+    wholes: range,
+    partner: dict[int, int],
+    n_old: int,
+    new_side: bool,
+) -> int | None:
+    scored = sorted(((_containment(v, part, w), w) for w in wholes), reverse=True)
+    if not scored:
+        return None
+    best, w = scored[0]
+    second = scored[1][0] if len(scored) > 1 else 0.0
+    paired = set(partner.values())
+    index = w if new_side else w - n_old
+    if best >= SPLIT_CONTAINMENT and second <= best * SPLIT_RUNNER_UP and index in paired:
+        return w
+    return None
+
+
+def _next_to_partner(
+    v: _Vectors,
+    part: int,
+    k: int,
+    wholes: range,
+    partner: dict[int, int],
+    n_old: int,
+    new_side: bool,
+) -> int | None:
+    for neighbour in (k - 1, k + 1):
+        if neighbour not in partner:
+            continue
+        whole = partner[neighbour] if new_side else n_old + partner[neighbour]
+        share = _overlap(v, part, whole)
+        if share >= ADJACENT_CONTAINMENT and all(
+            _overlap(v, part, x) < share for x in wholes if x != whole
+        ):
+            return whole
+    return None
 
 
 def _groups(p: _Pairing, v: _Vectors) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
