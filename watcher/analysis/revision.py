@@ -135,6 +135,17 @@ class _Vectors:
     weights: list[dict[str, float]]  # L2-normalised tf-idf
     idf: dict[str, float]
     df: Counter[str]
+    mass: list[float]  # sum of the idf of each unit's distinct n-grams
+    postings: dict[str, list[int]]  # n-gram → the units that have it
+
+    def shared(self, unit: int) -> dict[int, float]:
+        """Idf mass of the n-grams ``unit`` shares with every other unit that shares any."""
+        out: dict[int, float] = {}
+        for g in self.grams[unit]:
+            w = self.idf[g]
+            for other in self.postings[g]:
+                out[other] = out.get(other, 0.0) + w
+        return out
 
 
 def _vectors(texts: Sequence[str]) -> _Vectors:
@@ -149,7 +160,12 @@ def _vectors(texts: Sequence[str]) -> _Vectors:
         vec = {g: (1.0 + math.log(k)) * idf[g] for g, k in c.items()}
         norm = math.sqrt(sum(w * w for w in vec.values()))
         weights.append({g: w / norm for g, w in vec.items()} if norm else {})
-    return _Vectors(grams, weights, idf, df)
+    postings: dict[str, list[int]] = {}
+    for k, c in enumerate(grams):
+        for g in c:
+            postings.setdefault(g, []).append(k)
+    mass = [sum(idf[g] for g in c) for c in grams]
+    return _Vectors(grams, weights, idf, df, mass, postings)
 
 
 def _cosines(v: _Vectors, n_old: int) -> list[list[float]]:
@@ -167,15 +183,6 @@ def _cosines(v: _Vectors, n_old: int) -> list[list[float]]:
                 row[j] += w * w2
         matrix.append(row)
     return matrix
-
-
-def _containment(v: _Vectors, part: int, whole: int) -> float:
-    """Share of ``part``'s idf-weighted n-grams that also occur in ``whole``."""
-    pg, wg = v.grams[part], v.grams[whole]
-    total = sum(v.idf[g] for g in pg)
-    if not total:
-        return 0.0
-    return sum(v.idf[g] for g in pg if g in wg) / total
 
 
 def _rare_shared(v: _Vectors, a: int, b: int) -> int:
@@ -291,9 +298,11 @@ def align_units(
     return _groups(p, v)
 
 
-def _overlap(v: _Vectors, a: int, b: int) -> float:
-    """The larger of the two containments: either unit carries most of the other."""
-    return max(_containment(v, a, b), _containment(v, b, a))
+def _overlap(v: _Vectors, shared: dict[int, float], part: int, other: int) -> float:
+    """The larger of the two containments (either unit carries most of the other), from the
+    shared mass ``shared = v.shared(part)``."""
+    smaller = min(v.mass[part], v.mass[other])
+    return shared.get(other, 0.0) / smaller if smaller else 0.0
 
 
 def _joins(v: _Vectors, p: _Pairing, *, new_side: bool) -> dict[int, list[int]]:
@@ -316,9 +325,10 @@ def _joins(v: _Vectors, p: _Pairing, *, new_side: bool) -> dict[int, list[int]]:
         if k in partner:
             continue
         part = n_old + k if new_side else k
-        whole = _contained_in(v, part, wholes, partner, n_old, new_side)
+        shared = v.shared(part)
+        whole = _contained_in(v, shared, part, wholes, partner, n_old, new_side)
         if whole is None:
-            whole = _next_to_partner(v, part, k, wholes, partner, n_old, new_side)
+            whole = _next_to_partner(v, shared, part, k, wholes, partner, n_old, new_side)
         if whole is not None and _rare_shared(v, part, whole) >= SPLIT_RARE_GRAMS:
             joins.setdefault(whole if new_side else whole - n_old, []).append(k)
     return joins
@@ -326,15 +336,16 @@ def _joins(v: _Vectors, p: _Pairing, *, new_side: bool) -> dict[int, list[int]]:
 
 def _contained_in(
     v: _Vectors,
+    shared: dict[int, float],
     part: int,
     wholes: range,
     partner: dict[int, int],
     n_old: int,
     new_side: bool,
 ) -> int | None:
-    scored = sorted(((_containment(v, part, w), w) for w in wholes), reverse=True)
-    if not scored:
+    if not v.mass[part] or not wholes:
         return None
+    scored = sorted(((shared.get(w, 0.0) / v.mass[part], w) for w in wholes), reverse=True)
     best, w = scored[0]
     second = scored[1][0] if len(scored) > 1 else 0.0
     paired = set(partner.values())
@@ -346,6 +357,7 @@ def _contained_in(
 
 def _next_to_partner(
     v: _Vectors,
+    shared: dict[int, float],
     part: int,
     k: int,
     wholes: range,
@@ -357,9 +369,9 @@ def _next_to_partner(
         if neighbour not in partner:
             continue
         whole = partner[neighbour] if new_side else n_old + partner[neighbour]
-        share = _overlap(v, part, whole)
+        share = _overlap(v, shared, part, whole)
         if share >= ADJACENT_CONTAINMENT and all(
-            _overlap(v, part, x) < share for x in wholes if x != whole
+            _overlap(v, shared, part, x) < share for x in wholes if x != whole
         ):
             return whole
     return None
