@@ -420,3 +420,24 @@ def test_cli_diff_table_in_every_format(tmp_path: Path) -> None:
         main, [*base, str(old), str(new), "--docx", str(tmp_path / "no" / "x.docx")]
     )
     assert res.exit_code != 0 and "无法写入" in res.output
+
+
+def test_changes_stored_before_the_revision_alignment_still_read_and_alert() -> None:
+    from watcher.models import VersionDiff
+    from watcher.serialize import changes_from_json, changes_to_json
+
+    old_row = [
+        {
+            "kind": "changed",
+            "old_id": "五/（十三）",
+            "new_id": "五/（十三）",
+            "heading": "加强教师队伍建设",
+            "ops": [{"op": "delete", "text": "60%"}, {"op": "insert", "text": "65%"}],
+        }
+    ]
+    [change] = changes_from_json(old_row)
+    assert change.revision == "" and change.old_ids == () and change.new_ids == ()
+    alert = A.alert_new_version("某方案", None, VersionDiff((change,)), 1, 2)
+    assert "修订：修改 1 节" in alert.body and "五/（十三）（修改）" in alert.body
+    d = diff_versions(tree(BASE), tree(BASE.replace("80%", "90%")))
+    assert changes_from_json(changes_to_json(d.changes)) == d.changes

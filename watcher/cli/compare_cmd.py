@@ -32,7 +32,7 @@ from watcher.analysis.revision_report import (
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.errors import CompareError
 from watcher.models import Section
-from watcher.serialize import comparison_to_json
+from watcher.serialize import changes_to_json, comparison_to_json
 
 __all__ = ["compare_command", "diff_command", "load_document"]
 
@@ -131,16 +131,7 @@ def diff_command(
         return
     result = diff_versions(old_tree, new_tree)
     if fmt == "json":
-        data = [
-            {
-                "kind": c.kind,
-                "old_id": c.old_id,
-                "new_id": c.new_id,
-                "heading": c.heading,
-                "ops": [{"op": o.op, "text": o.text} for o in c.ops],
-            }
-            for c in result.changes
-        ]
+        data = changes_to_json(result.changes)
         click.echo(json.dumps({"changes": data}, ensure_ascii=False, indent=2))
     elif fmt == "html":
         click.echo(version_diff_html(result))
