@@ -228,58 +228,57 @@ def _joins(v: _Vectors, p: _Pairing, *, new_side: bool) -> dict[int, list[int]]:
     n_old = p.n_old
     partner = p.new_to_old if new_side else p.old_to_new  # left-over side → other side
     wholes = range(n_old) if new_side else range(n_old, n_old + p.n_new)
+    side = _Side(v, partner, wholes, n_old, new_side)
     joins: dict[int, list[int]] = {}
     for k in range(p.n_new if new_side else n_old):
         if k in partner:
             continue
         part = n_old + k if new_side else k
         shared = v.shared(part)
-        whole = _contained_in(v, shared, part, wholes, partner, n_old, new_side)
+        whole = _contained_in(side, shared, part)
         if whole is None:
-            whole = _next_to_partner(v, shared, part, k, wholes, partner, n_old, new_side)
+            whole = _next_to_partner(side, shared, part, k)
         if whole is not None and _rare_shared(v, part, whole) >= SPLIT_RARE_GRAMS:
             joins.setdefault(whole if new_side else whole - n_old, []).append(k)
     return joins
 
 
-def _contained_in(
-    v: _Vectors,
-    shared: dict[int, float],
-    part: int,
-    wholes: range,
-    partner: dict[int, int],
-    n_old: int,
-    new_side: bool,
-) -> int | None:
-    if not v.mass[part] or not wholes:
+@dataclass(frozen=True)
+class _Side:
+    """The side left-over units are looked up from: its units' partners and the other side."""
+
+    v: _Vectors
+    partner: dict[int, int]  # left-over side index → partner index on the other side
+    wholes: range  # vector indexes of the other side's units
+    n_old: int
+    new_side: bool  # the left-over units are new ones (a split); else old ones (a merge)
+
+
+def _contained_in(side: _Side, shared: dict[int, float], part: int) -> int | None:
+    if not side.v.mass[part] or not side.wholes:
         return None
-    scored = sorted(((shared.get(w, 0.0) / v.mass[part], w) for w in wholes), reverse=True)
+    scored = sorted(
+        ((shared.get(w, 0.0) / side.v.mass[part], w) for w in side.wholes), reverse=True
+    )
     best, w = scored[0]
     second = scored[1][0] if len(scored) > 1 else 0.0
-    paired = set(partner.values())
-    index = w if new_side else w - n_old
+    paired = set(side.partner.values())
+    index = w if side.new_side else w - side.n_old
     if best >= SPLIT_CONTAINMENT and second <= best * SPLIT_RUNNER_UP and index in paired:
         return w
     return None
 
 
-def _next_to_partner(
-    v: _Vectors,
-    shared: dict[int, float],
-    part: int,
-    k: int,
-    wholes: range,
-    partner: dict[int, int],
-    n_old: int,
-    new_side: bool,
-) -> int | None:
+def _next_to_partner(side: _Side, shared: dict[int, float], part: int, k: int) -> int | None:
     for neighbour in (k - 1, k + 1):
-        if neighbour not in partner:
+        if neighbour not in side.partner:
             continue
-        whole = partner[neighbour] if new_side else n_old + partner[neighbour]
-        share = _overlap(v, shared, part, whole)
+        whole = side.partner[neighbour]
+        if not side.new_side:
+            whole += side.n_old
+        share = _overlap(side.v, shared, part, whole)
         if share >= ADJACENT_CONTAINMENT and all(
-            _overlap(v, shared, part, x) < share for x in wholes if x != whole
+            _overlap(side.v, shared, part, x) < share for x in side.wholes if x != whole
         ):
             return whole
     return None
