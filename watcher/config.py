@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from watcher.errors import ConfigError
@@ -36,6 +38,9 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
+
+#: the digest's weekday, as the scheduler's cron trigger spells it
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
@@ -117,6 +122,20 @@ class Source(_Model):
         default=100, ge=0
     )  # known documents re-fetched (conditional GET) per run
 
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str | None) -> str | None:
+        # The scheduler builds its trigger the same way: what passes here cannot fail there.
+        if v is not None:
+            try:
+                CronTrigger.from_crontab(v, timezone=ZoneInfo("UTC"))
+            except ValueError:
+                raise ValueError(
+                    f"不是有效的 crontab 表达式 {v!r}；"
+                    '请写 5 段：分 时 日 月 星期，例如 "0 */2 * * *"'
+                ) from None
+        return v
+
     @property
     def hosts(self) -> tuple[str, ...]:
         """Hosts this source may fetch from: configured ones, else the list URLs' hosts."""
@@ -155,6 +174,13 @@ class DigestSettings(_Model):
     minute: int = Field(default=0, ge=0, le=59)
     max_directions: int = Field(default=5, ge=1)
 
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, v: str) -> str:
+        if v not in WEEKDAYS:
+            raise ValueError(f"星期 {v!r} 无效；请写 {'、'.join(WEEKDAYS)} 之一（如周五写 fri）")
+        return v
+
 
 class NotifySettings(_Model):
     urls: tuple[str, ...] = ()
@@ -187,6 +213,15 @@ class Settings(_Model):
     fetch_log_days: int = Field(default=90, ge=1)
     heartbeat_stale_seconds: int = Field(default=300, ge=10)
     base_url: str | None = None  # public URL of the web UI, for links
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知的时区 {v!r}；请写 IANA 时区名，例如 Asia/Shanghai") from None
+        return v
 
 
 class Config(_Model):
@@ -277,7 +312,8 @@ def _describe(
     exc: ValidationError, data: dict[str, Any], root: yaml.Node | None, filename: str
 ) -> str:
     lines = []
-    for err in exc.errors()[:5]:
+    errors = _own_errors(exc)
+    for err in errors[:5]:
         loc = tuple(err["loc"])
         where = _locate(loc, data)
         line = _line_of(root, loc)
@@ -290,10 +326,24 @@ def _describe(
             what = str(err["msg"]).removeprefix("Value error, ")
         pos = f"{filename}:{line}" if line else filename
         lines.append(f"{pos}: {where}键 {key}: {what}")
-    more = len(exc.errors()) - 5
+    more = len(errors) - 5
     if more > 0:
         lines.append(f"……另有 {more} 处错误")
     return "配置无效，请修改后重试:\n  " + "\n  ".join(lines)
+
+
+def _own_errors(exc: ValidationError) -> list[Any]:
+    """The errors minus a container's "too short" that only echoes a failed item inside it."""
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    return [
+        e
+        for e in errors
+        if not (
+            e["type"] == "too_short"
+            and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in locs)
+        )
+    ]
 
 
 def _locate(loc: tuple[Any, ...], data: dict[str, Any]) -> str:

@@ -82,9 +82,15 @@ class CycleReport:
 
 
 def cycle_lock(store_path: Path) -> AbstractContextManager[None]:
-    """One cycle per store at a time: a second ``watcher check`` is refused, not interleaved."""
+    """One cycle per store at a time: a second ``watcher check`` is refused, not interleaved.
+    The daemon holds it for its whole life, so a second daemon or a ``check`` beside it is
+    refused too."""
     return store_lock(
-        store_path, "cycle", f"另一个 watcher 进程正在对 {store_path} 运行抓取。请等它结束后再试。"
+        store_path,
+        "cycle",
+        f"另一个 watcher 进程（守护进程 watcher run 或 watcher check）正在使用 {store_path}。"
+        "一个数据库同时只能有一个守护进程；守护进程运行时它会按计划抓取，无需 watcher check。"
+        "请等它结束或先停止守护进程后再试。",
     )
 
 

@@ -74,14 +74,14 @@ def create_app(
 
     def with_store(handler: Handler) -> Callable[[Request], Response]:
         def endpoint(request: Request) -> Response:
-            with Store.open(store_path) as store:
+            with Store.open_readonly(store_path) as store:
                 return handler(request, store)
 
         return endpoint
 
     def healthz(request: Request) -> Response:
         try:
-            with Store.open(store_path) as store:
+            with Store.open_readonly(store_path) as store:
                 beat = store.last_heartbeat()
                 ok = store.integrity_ok()
         except WatcherError as exc:
