@@ -132,6 +132,8 @@ class Pipeline:
         if report.total("new_documents") or report.total("new_versions"):
             try:
                 refresh_directions(self.store, self.config, self.rules)
+            except StoreError:
+                raise  # the store is failing: the caller pauses, a traceback says nothing more
             except WatcherError:
                 log.exception("research directions could not be refreshed")
         report.seconds = time.monotonic() - started
@@ -160,8 +162,8 @@ class Pipeline:
                 attempt.source_id or _CURRENT_SOURCE.get() or _source_of(self.config, attempt.url)
             )
             self.store.log_fetch(source_id, attempt)
-        except StoreError:
-            log.exception("could not log a fetch attempt")
+        except StoreError as exc:
+            log.error("could not log a fetch attempt: %s", exc)
 
     async def _run_source(self, fetcher: Fetcher, source: Source, outcome: SourceOutcome) -> None:
         row = self.store.source_row(source.id)

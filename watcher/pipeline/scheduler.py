@@ -230,6 +230,8 @@ class Daemon:
 
     def _storage_failed(self, exc: StoreError) -> None:
         with self._lock:
+            if self._paused_until is not None and self.clock() < self._paused_until:
+                return  # a job that was already running when the pause began
             self._storage_failures += 1
             delay = min(STORAGE_BACKOFF_SECONDS * 2 ** (self._storage_failures - 1), 1800.0)
             self._paused_until = self.clock() + timedelta(seconds=delay)
