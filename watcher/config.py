@@ -27,6 +27,7 @@ __all__ = [
     "Config",
     "DetailRules",
     "DigestSettings",
+    "ExtractSettings",
     "FetchSettings",
     "ListSpec",
     "NotifySettings",
@@ -161,6 +162,14 @@ class FetchSettings(_Model):
     max_retry_after_seconds: float = Field(default=120.0, ge=0)
 
 
+class ExtractSettings(_Model):
+    """Budgets for reading one attachment (PDF/DOCX/OFD) in its worker process."""
+
+    cpu_seconds: float = Field(default=60.0, gt=0)
+    memory_mb: int = Field(default=1536, ge=256)
+    max_pages: int = Field(default=3000, ge=1)
+
+
 class DigestSettings(_Model):
     name: str = "高等职业教育动态"
     publisher: str = "高等职业教育研究所"
@@ -207,6 +216,7 @@ class Pair(_Model):
 class Settings(_Model):
     timezone: str = "Asia/Shanghai"
     fetch: FetchSettings = FetchSettings()
+    extract: ExtractSettings = ExtractSettings()
     digest: DigestSettings = DigestSettings()
     notify: NotifySettings = NotifySettings()
     health_failures: int = Field(default=3, ge=1)  # consecutive failed runs before an alert

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from watcher.config import Config, Source
 from watcher.deliver import alerts as alert_rules
 from watcher.errors import ExtractError, FetchError, StoreError, WatcherError
-from watcher.ingest import attachments, discover, guards
+from watcher.ingest import attachments, discover, guards, sandbox
 from watcher.ingest.extract import extract
 from watcher.ingest.fetch import Fetcher
 from watcher.locks import store_lock
@@ -108,6 +108,12 @@ class Pipeline:
         self.config = config
         self.store = store
         self.rules = IngestRules.from_config(config)
+        budget = config.settings.extract
+        self.budget = sandbox.Budget(
+            cpu_seconds=budget.cpu_seconds,
+            memory_bytes=budget.memory_mb * 1024 * 1024,
+            max_pages=budget.max_pages,
+        )
         self.progress = progress
         # Set by the daemon on shutdown: the cycle stops between documents, each of which is
         # written atomically, so abandoning the rest leaves a consistent store.
@@ -258,11 +264,11 @@ class Pipeline:
         if fetched.not_modified:
             self.store.touch(link.url)
             return [("unchanged", 0)]
-        doc_input = await self._document_from_fetch(fetcher, source, link, fetched)
+        doc_input, consumed = await self._document_from_fetch(fetcher, source, link, fetched)
         results = [self._ingest(source, doc_input)]
         for att in doc_input.attachments:
-            if att.ext not in _TEXT_ATTACHMENTS or att.url == doc_input.url:
-                continue
+            if att.ext not in _TEXT_ATTACHMENTS or att.url in {doc_input.url, consumed}:
+                continue  # the page's own text already came from (or failed on) this one
             try:
                 att_input = await self._attachment_document(fetcher, source, att, doc_input.meta)
             except (FetchError, ExtractError) as exc:
@@ -283,12 +289,20 @@ class Pipeline:
             baseline=self._baseline.get(source.id, False),
         )
 
+    async def _extract(self, data: bytes, ext: str, name: str) -> attachments.AttachmentText:
+        """An attachment's text from its worker process (off the event loop, within budget)."""
+        extracted = await sandbox.extract_off_loop(data, ext, name=name, budget=self.budget)
+        if extracted.supported and extracted.reason:
+            log.warning("%s: %s", name or ext, extracted.reason)
+        return extracted
+
     async def _document_from_fetch(
         self, fetcher: Fetcher, source: Source, link: Link, fetched: Fetched
-    ) -> DocumentInput:
+    ) -> tuple[DocumentInput, str | None]:
+        """The page's document, and the attachment whose text became its body (if any)."""
         if fetched.text is None:  # the link itself is a PDF/DOCX
             ext = _ext_of(fetched.final_url, fetched.content_type)
-            extracted = attachments.text_from_bytes(fetched.content, ext, name=link.title)
+            extracted = await self._extract(fetched.content, ext, link.title)
             if not extracted.supported:
                 raise ExtractError(extracted.reason or f"不支持的文件类型 .{ext}")
             return DocumentInput(
@@ -301,7 +315,7 @@ class Pipeline:
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 origin="attachment",
-            )
+            ), None
         article = extract(fetched.text, fetched.final_url, rules=source.detail)
         reason = guards.error_page_reason(article.title, article.text)
         if reason is not None:
@@ -309,13 +323,12 @@ class Pipeline:
             raise ExtractError(f"{link.url} 返回的是{reason}，不是文件内容；已跳过，下一轮重试。")
         text = article.text
         title = article.title or link.title
+        consumed = None
         if article.attachments and attachments.body_is_only_attachment(text, article.attachments):
             main = next((a for a in article.attachments if a.ext in _TEXT_ATTACHMENTS), None)
             if main is not None:
-                att = await fetcher.fetch(main.url, source=source)
-                extracted = attachments.text_from_bytes(att.content, main.ext, name=main.name)
-                if extracted.supported and extracted.text.strip():
-                    text = extracted.text
+                consumed = main.url
+                text = await self._main_attachment_text(fetcher, source, main, text)
         meta = dict(article.meta)
         if link.date and "published_date" not in meta:
             meta["published_date"] = link.date
@@ -330,13 +343,26 @@ class Pipeline:
             encoding=fetched.encoding,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
-        )
+        ), consumed
+
+    async def _main_attachment_text(
+        self, fetcher: Fetcher, source: Source, main: Attachment, body: str
+    ) -> str:
+        """The text of the attachment a page's body only points to; the body itself (with the
+        link kept in the page's attachments) when that attachment is refused or unreadable."""
+        try:
+            att = await fetcher.fetch(main.url, source=source)
+            extracted = await self._extract(att.content, main.ext, main.name)
+        except (FetchError, ExtractError) as exc:
+            log.warning("main attachment %s not read, keeping the page: %s", main.url, exc)
+            return body
+        return extracted.text if extracted.supported and extracted.text.strip() else body
 
     async def _attachment_document(
         self, fetcher: Fetcher, source: Source, att: Attachment, page_meta: dict[str, str]
     ) -> DocumentInput | None:
         fetched = await fetcher.fetch(att.url, source=source)
-        extracted = attachments.text_from_bytes(fetched.content, att.ext, name=att.name)
+        extracted = await self._extract(fetched.content, att.ext, att.name)
         if not extracted.supported or not extracted.text.strip():
             return None
         return DocumentInput(
