@@ -69,14 +69,14 @@ def extract_isolated(
     outcome: Any = None
     try:
         # Whichever comes first: an answer, the child's end (a resource limit), the deadline.
-        wait([receiver, proc.sentinel], budget.wall_seconds)
+        timed_out = not wait([receiver, proc.sentinel], budget.wall_seconds)
         if receiver.poll(0):
             try:
                 outcome = receiver.recv()
             except EOFError:
                 outcome = None  # the child died before answering (a resource limit)
-        timed_out = outcome is None and proc.is_alive()
     finally:
+        proc.join(1.0)  # a dead child's status arrives just after its pipe closes
         if proc.is_alive():
             proc.kill()
         proc.join()
