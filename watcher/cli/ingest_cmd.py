@@ -19,7 +19,7 @@ from rich.table import Table
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
 from watcher.errors import ConfigError, ExtractError
-from watcher.labels import LEVEL_LABEL, OUTCOME_LABEL
+from watcher.labels import LEVEL_LABEL, OUTCOME_LABEL, level_code
 
 __all__ = [
     "DEMO_STORE",
@@ -209,8 +209,9 @@ def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
 @click.option("--single", is_flag=True, help="不拆分汇编，整份文件作为一个文档")
 @click.option(
     "--level",
-    type=click.Choice(["national", "ministry", "municipal", "district", "media"]),
-    help="文档级别 (用于排序和研究方向打分)",
+    callback=lambda _ctx, _param, value: _level_option(value),
+    help="文档级别：国家/national、部委/ministry、市级/municipal、区县/district、媒体/media"
+    " (用于排序和研究方向打分)",
 )
 @pass_app
 def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str | None) -> None:
@@ -231,6 +232,16 @@ def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str
                 }[status]
                 click.echo(f"[{verdict}] #{doc_id} {title}")
             click.echo(f"{name}: 共 {len(results)} 个文档")
+
+
+def _level_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = level_code(value)
+    if code is None:
+        choices = "、".join(f"{zh}/{en}" for en, zh in LEVEL_LABEL.items())
+        raise click.BadParameter(f"没有级别 {value!r}。可写 {choices}", param_hint="--level")
+    return code
 
 
 def _import_rules(app: AppContext) -> IngestRules:
