@@ -100,6 +100,9 @@ def print_report(report: CycleReport, console: Console) -> None:
         "",
     )
     console.print(table)
+    for o in report.outcomes:  # in full: the table cell is cut to the terminal's width
+        for problem in o.layout[:3]:
+            console.print(f"{o.name}：{problem}")
 
 
 @main.command()
@@ -114,7 +117,8 @@ def check(app: AppContext, source_ids: tuple[str, ...]) -> None:
         config.source(sid)  # unknown ids fail before anything runs
     with cycle_lock(app.store_path), app.open_store() as store:
         report = run_cycle_with_progress(config, store, list(source_ids) or None, _console())
-    if report.outcomes and all(o.status == "failed" for o in report.outcomes):
+    failed = report.outcomes and all(o.status == "failed" for o in report.outcomes)
+    if failed or any(o.layout for o in report.outcomes):  # a redesign must not pass as 正常
         raise click.exceptions.Exit(1)
 
 

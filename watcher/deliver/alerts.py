@@ -33,6 +33,7 @@ __all__ = [
     "alert_comparison",
     "alert_digest",
     "alert_direction",
+    "alert_layout_changed",
     "alert_new_document",
     "alert_new_version",
     "alert_source_health",
@@ -394,6 +395,35 @@ def alert_source_health(
         dedupe_key=key,
         severity=HEALTH_SEVERITY,
         title=f"来源异常：{source_name}",
+        body=body,
+        source_id=source_id,
+    )
+
+
+def alert_layout_changed(
+    source_id: str,
+    source_name: str,
+    problems: Sequence[tuple[str, str, str]],
+    *,
+    episode: str | None = None,
+) -> Alert:
+    """Pages of a source that answered but whose selectors matched nothing, or far less than
+    usual: ``problems`` are (url, selector, reason). Raised at once, once per failure streak
+    (``episode`` as for ``alert_source_health``), and resolved when the source recovers."""
+    listing = [f"· {url}\n  选择器「{selector}」{reason}" for url, selector, reason in problems[:5]]
+    more = len(problems) - 5
+    body = _join(
+        f"来源「{source_name}」（{source_id}）的页面能打开，但按配置的选择器提取不到内容：",
+        "\n".join(listing),
+        f"……另有 {more} 个页面" if more > 0 else "",
+        f"请在浏览器中打开上面的网址核对页面结构，并修改 sources.yaml 中来源 {source_id} 的"
+        "选择器（lists 的 item/row，或 detail 的 body）。修好之前，这个来源的新文件会被漏掉。",
+    )
+    return Alert(
+        kind="source_health",
+        dedupe_key=health_key_prefix(source_id) + "layout:" + (episode or "open"),
+        severity=HEALTH_SEVERITY,
+        title=f"页面结构可能已改版：{source_name}",
         body=body,
         source_id=source_id,
     )

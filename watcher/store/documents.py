@@ -226,6 +226,25 @@ class DocumentsMixin(StoreBase):
         rows = self.conn.execute("SELECT id, title, level FROM documents ORDER BY id").fetchall()
         return [(int(r[0]), str(r[1]), r[2]) for r in rows]
 
+    def text_length(self, url: str) -> int | None:
+        """Characters (whitespace excluded) of the current version at ``url``, None if unknown."""
+        row = self.conn.execute(
+            "SELECT v.text FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            "WHERE d.url = ?",
+            (url,),
+        ).fetchone()
+        return len("".join(str(row[0]).split())) if row else None
+
+    def recent_text_lengths(self, source_id: str, limit: int = 20) -> list[int]:
+        """Text lengths (whitespace excluded) of the source's latest fetched pages, newest
+        first: the history a page's extraction is compared with to notice a redesign."""
+        rows = self.conn.execute(
+            "SELECT v.text FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            "WHERE d.source_id = ? AND d.origin = 'fetch' ORDER BY d.id DESC LIMIT ?",
+            (source_id, limit),
+        ).fetchall()
+        return [len("".join(str(r[0]).split())) for r in rows]
+
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the current version at ``url``, for conditional requests."""
         row = self.conn.execute(
