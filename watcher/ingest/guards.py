@@ -126,14 +126,14 @@ def shrunken_text_reason(
     length. A page whose content is an attachment may have a short body: it is judged on
     ``previous`` only."""
     chars = len(_SPACE.sub("", text))
-    usual = int(statistics.median(history)) if len(history) >= USUAL_MIN_DOCUMENTS else None
+    usual = int(statistics.median(history)) if len(history) >= USUAL_MIN_DOCUMENTS else 0
     if chars < MIN_BODY_CHARS and not has_attachments:
         return "正文提取为空"
     if previous is not None and previous >= PREVIOUS_MIN_CHARS:
         if chars < MIN_SHARE_OF_PREVIOUS * previous:
             return f"正文只有 {chars} 字，上次保存的版本有 {previous} 字"
         return None
-    if usual is not None and usual >= USUAL_MIN_CHARS and not has_attachments:
-        if chars < MIN_SHARE_OF_USUAL * usual:
-            return f"正文只有 {chars} 字，该来源的文件通常有 {usual} 字"
+    usual_known = usual >= USUAL_MIN_CHARS and not has_attachments
+    if usual_known and chars < MIN_SHARE_OF_USUAL * usual:
+        return f"正文只有 {chars} 字，该来源的文件通常有 {usual} 字"
     return None

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from watcher.config import Config, Source
+from watcher.config import Config, ListSpec, Source
 from watcher.deliver import alerts as alert_rules
-from watcher.config import ListSpec
 from watcher.errors import (
     ExtractError,
     FetchError,
@@ -230,7 +229,9 @@ class Pipeline:
     def _log_extract_failure(self, url: str, exc: ExtractError) -> None:
         kind = "layout_changed" if isinstance(exc, LayoutChangedError) else "extract_error"
         self._log_attempt(
-            FetchAttempt(url=url, status=None, bytes=0, duration_ms=0.0, error=str(exc), outcome=kind)
+            FetchAttempt(
+                url=url, status=None, bytes=0, duration_ms=0.0, error=str(exc), outcome=kind
+            )
         )
 
     async def _discover(
@@ -387,13 +388,12 @@ class Pipeline:
             source.id, ok=ok, outcome=outcome.status, error=outcome.error
         )
         prefix = alert_rules.health_key_prefix(source.id)
-        if ok:
-            if self.store.resolve_alerts(prefix):
-                alert = alert_rules.alert_source_recovered(
-                    source.id, source.name, episode=self.store.now()
-                )
-                if raise_alert(self.store, self.rules.channels, alert):
-                    outcome.alerts += 1
+        if ok and self.store.resolve_alerts(prefix):
+            alert = alert_rules.alert_source_recovered(
+                source.id, source.name, episode=self.store.now()
+            )
+            if raise_alert(self.store, self.rules.channels, alert):
+                outcome.alerts += 1
         if outcome.layout:
             # A redesign is reported at once (the run did reach the site), once per streak.
             row = self.store.source_row(source.id)
