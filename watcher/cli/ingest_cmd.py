@@ -315,32 +315,38 @@ def _refuse_non_demo_store(path: Path) -> None:
 
 
 def _print_findings(store: Store, console: Console) -> None:
-    docs = store.documents()
-    table = Table(title=f"已保存的文档（{len(docs)} 个）")
+    from watcher.analysis.report import comparison_summary
+    from watcher.text.clip import shorten
+    from watcher.text.identity import unwrap_title
+
+    docs = store.documents(top_level=True)
+    table = Table(title=f"已保存的文档（{len(docs)} 个，附件列在所属文件下）")
     for col in ("#", "级别", "标题", "发文字号", "发布日期", "版本"):
         table.add_column(col)
     for d in sorted(docs, key=lambda d: d.id):
         table.add_row(
             str(d.id),
             LEVEL_LABEL.get(d.level or "", "—"),
-            d.title[:40],
+            shorten(d.title, 40),
             d.doc_number or "—",
             d.date or "—",
             str(len(store.versions(d.id))),
         )
+        for child in store.children(d.id):
+            table.add_row(str(child.id), "", "└附件：" + shorten(child.title, 34), "", "", "")
     console.print(table)
-    for c in store.comparisons():
-        new, old = store.document(c.new_document_id), store.document(c.old_document_id)
-        s = c.comparison.summary
+    latest = {(c.new_document_id, c.old_document_id): c for c in store.comparisons()[::-1]}
+    for (new_id, old_id), c in sorted(latest.items()):  # one line per pair: its latest version
+        new, old = store.document(new_id), store.document(old_id)
         if new and old:
             console.print(
-                f"政策对照：《{new.title[:30]}》对照《{old.title[:30]}》："
-                + "，".join(f"{k}={v}" for k, v in s.items())
+                f"政策对照：《{shorten(unwrap_title(new.title), 40)}》对照"
+                f"《{shorten(unwrap_title(old.title), 40)}》：{comparison_summary(c.comparison)}"
             )
     alerts = store.alerts(limit=1000)
     console.print(
         f"告警 {len(alerts)} 条："
-        + "；".join(a["title"][:30] for a in alerts[:8])
+        + "；".join(shorten(a["title"], 30) for a in alerts[:8])
         + ("……" if len(alerts) > 8 else "")
     )
 

@@ -110,8 +110,10 @@ def alert_new_document(
     level: str,
     meta: Mapping[str, str],
     document_id: int,
+    *,
+    attachments: Sequence[str] = (),
 ) -> Alert:
-    """A document seen for the first time."""
+    """A document seen for the first time, with its attachments listed under it."""
     severity = NEW_DOCUMENT_SEVERITY.get(level, "notice")
     if any(w in doc_title for w in MAJOR_DOCUMENT_WORDS):
         severity = _bump(severity)
@@ -125,6 +127,7 @@ def alert_new_document(
     body = _join(
         f"《{doc_title}》",
         *(f"{label}：{value}" for label, value in facts if value),
+        *(f"附件：{name}" for name in dict.fromkeys(n.strip() for n in attachments if n.strip())),
         _link(url),
     )
     return Alert(

@@ -276,6 +276,7 @@ class Pipeline:
             return [("unchanged", 0)]
         doc_input = await self._document_from_fetch(fetcher, source, link, fetched)
         results = [self._ingest(source, doc_input)]
+        page_id = results[0][0].document_id
         for att in doc_input.attachments:
             if att.ext not in _TEXT_ATTACHMENTS or att.url == doc_input.url:
                 continue
@@ -285,10 +286,12 @@ class Pipeline:
                 log.warning("attachment %s skipped: %s", att.url, exc)
                 continue
             if att_input is not None:
-                results.append(self._ingest(source, att_input))
+                results.append(self._ingest(source, att_input, attachment_of=page_id))
         return [(r.status, n) for r, n in results]
 
-    def _ingest(self, source: Source, doc: DocumentInput) -> tuple[VersionResult, int]:
+    def _ingest(
+        self, source: Source, doc: DocumentInput, attachment_of: int | None = None
+    ) -> tuple[VersionResult, int]:
         return ingest_document(
             self.store,
             self.rules,
@@ -297,6 +300,7 @@ class Pipeline:
             source_id=source.id,
             source_name=source.name,
             baseline=self._baseline.get(source.id, False),
+            attachment_of=attachment_of,
         )
 
     async def _document_from_fetch(
@@ -459,9 +463,12 @@ def _ext_of(url: str, content_type: str) -> str:
 
 
 def _attachment_title(name: str, text: str) -> str:
-    """An attachment's own first line is usually a better title than its link text."""
+    """The attachment's link text without 「附件1：」, a leading 发文字号 (「渝中府办〔2024〕13号
+    重庆市…」 names the notice, the number is metadata) or the file suffix; else its first line."""
     clean = name.strip()
     for prefix in ("附件", "下载"):
         if clean.startswith(prefix):
             clean = clean[len(prefix) :].lstrip("0123456789：:. 、")
-    return clean.rsplit(".", 1)[0] if clean else (text.strip().splitlines() or ["附件"])[0][:60]
+    clean = clean.rsplit(".", 1)[0] if "." in clean else clean
+    clean = identity.strip_leading_doc_number(clean)
+    return clean or (text.strip().splitlines() or ["附件"])[0][:60]

@@ -17,9 +17,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from watcher.text.keys import DASHES, ascii_digits, title_key_text
 from watcher.text.script import to_simplified
+from watcher.text.similarity import dice
 
 __all__ = [
+    "COMMENTARY_KIND",
+    "NEWS_KIND",
     "canonical_url",
+    "classify_kind",
     "doc_kind",
     "doc_numbers",
     "draft_marker",
@@ -28,7 +32,9 @@ __all__ = [
     "is_commentary",
     "normalize_doc_number",
     "series_key",
+    "strip_leading_doc_number",
     "title_key",
+    "titles_agree",
     "unwrap_title",
     "year_range",
 ]
@@ -207,6 +213,20 @@ def doc_numbers(text: str) -> list[str]:
     return out
 
 
+_LEADING_NUMBER_RE = re.compile(
+    rf"^\s*[{_CJK}]{{1,16}}?\s*[{_OPEN}]\s*(?:19|20)\d{{2}}\s*[{_CLOSE}]\s*第?\s*\d{{1,5}}\s*号[\s、：:.-]*"
+)
+
+
+def strip_leading_doc_number(title: str) -> str:
+    """A title without the 发文字号 a file name puts before it: 「渝中府办〔2024〕13号重庆市…的通知」
+    → 「重庆市…的通知」. A title that is only a number is returned unchanged."""
+    rest = _LEADING_NUMBER_RE.sub("", ascii_digits(title), count=1)
+    if rest == ascii_digits(title) or not rest.strip():
+        return title
+    return title[len(title) - len(rest) :]
+
+
 def normalize_doc_number(value: str) -> str | None:
     """The canonical form of one 发文字号 as given in a metadata field, or None if unreadable."""
     numbers = doc_numbers(value)
@@ -331,6 +351,25 @@ def series_key(title: str) -> str:
     return title_key_text(s)
 
 
+#: Titles this alike (Dice of character 1-2-grams of their keys) name the same document.
+TITLES_AGREE_DICE = 0.8
+
+
+def titles_agree(a: str, b: str) -> bool:
+    """Whether two titles can name the same document: equal keys, one inside the other (a
+    copy that drops the 「关于印发…的通知」 wrapper, the issuer or the years), or nearly the same
+    characters. Two pages sharing a 发文字号 but not a title are two documents (a wrong or reused
+    number on a page), never merged on the number alone."""
+    ka, kb = title_key(a), title_key(b)
+    if not ka or not kb or ka == kb:
+        return True
+    sa, sb = series_key(a), series_key(b)
+    for x, y in ((ka, kb), (sa, sb)):
+        if x and y and (x in y or y in x):
+            return True
+    return dice(ka, kb) >= TITLES_AGREE_DICE
+
+
 def identity_keys(
     title: str, doc_number: str | None = None, index_no: str | None = None
 ) -> tuple[str, ...]:
@@ -415,3 +454,36 @@ _COMMENTARY_RE = re.compile(
 def is_commentary(title: str) -> bool:
     """True for interpretations, interviews and reports about a document."""
     return bool(_COMMENTARY_RE.search(title))
+
+
+#: The kinds of pieces about documents (not documents): 解读 (interpretations, interviews,
+#: Q&As) and 新闻 (news reports, briefings). Neither is a 规划 because its title names one.
+COMMENTARY_KIND = "解读"
+NEWS_KIND = "新闻"
+#: Title words of a news report.
+_NEWS_TITLE_RE = re.compile(r"报道|新闻|简报|快讯|动态|综述|侧记|纪实|走进|探访|记者")
+#: Phrases near the top of a news text: the byline, the wire, the briefing number.
+_NEWS_OPENING_RE = re.compile(
+    r"简报[〔\[【（(]|记者|通讯员|新华社|人民网|中新网|日电|讯[（(）)]|[（(]来源[：:]|本报讯|来源[：:]\S{0,20}(?:报|网|社|台)"
+)
+#: Characters of the text searched for a news opening.
+NEWS_OPENING_CHARS = 200
+
+
+def classify_kind(
+    title: str, text: str = "", *, media: bool = False, has_number: bool = False
+) -> str | None:
+    """The kind of a stored piece: 解读 for commentary (「市教委负责人解读《…规划》」 is not a
+    规划), 新闻 for a news report, else the 文种 of the document the title names.
+
+    A piece is news when its title has news words, or when it names no 文种 and carries no
+    发文字号 and either comes from a media source (``media``) or opens like a report (a
+    byline, a wire, 「简报〔2024〕第61期」)."""
+    if is_commentary(title):
+        return COMMENTARY_KIND
+    kind = doc_kind(unwrap_title(title))
+    if kind is not None or has_number:
+        return kind
+    if media or _NEWS_TITLE_RE.search(title) or _NEWS_OPENING_RE.search(text[:NEWS_OPENING_CHARS]):
+        return NEWS_KIND
+    return None

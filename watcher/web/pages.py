@@ -36,7 +36,7 @@ from watcher.labels import (
 from watcher.models import LEVELS, Direction, Section
 from watcher.periods import DEFAULT_TZ, iso_week, local_time
 from watcher.records import ComparisonRow, DocumentRow, LinkRow, SourceRow, VersionRow
-from watcher.text import structure
+from watcher.text import identity, structure
 
 __all__ = ["Pages", "WebStore", "safe_url"]
 
@@ -57,8 +57,10 @@ class WebStore(Protocol):
         kind: str | None = None,
         since: str | None = None,
         limit: int = ...,
+        top_level: bool = ...,
     ) -> list[DocumentRow]: ...
     def document(self, document_id: int) -> DocumentRow | None: ...
+    def children(self, document_id: int) -> list[DocumentRow]: ...
     def document_kinds(self) -> list[str]: ...
     def search(self, q: str, limit: int = 50) -> list[DocumentRow]: ...
     def sources(self) -> list[SourceRow]: ...
@@ -114,7 +116,7 @@ class Pages:
     # ------------------------------------------------------------------ pages
 
     def index(self, request: Request, store: WebStore) -> Response:
-        docs = store.documents(limit=300)
+        docs = store.documents(limit=300, top_level=True)
         by_level = [
             (lv, items) for lv in LEVELS if (items := [d for d in docs if d.level == lv][:8])
         ]
@@ -142,11 +144,14 @@ class Pages:
                 and (not since or (d.date or "") >= since)
             ]
         else:
-            docs = store.documents(source_id=source, level=level, kind=kind, since=since, limit=500)
+            docs = store.documents(
+                source_id=source, level=level, kind=kind, since=since, limit=500, top_level=True
+            )
         return self.render(
             "documents.html",
             title="文档",
             docs=docs,
+            attached={d.id: store.children(d.id) for d in docs},
             q=q,
             source=source,
             level=level,
@@ -173,6 +178,8 @@ class Pages:
         ]
         source = store.source_row(doc.source_id) if doc.source_id else None
         tree = store.section_tree(current.id) if current else None
+        stored = store.children(doc_id)
+        stored_urls = {c.url for c in stored}
         return self.render(
             "document.html",
             title=doc.title,
@@ -184,7 +191,13 @@ class Pages:
             source_name=source.name if source else None,
             outline=structure.render_outline(tree) if tree else "",
             text=current.text if current else "",
-            attachments=current.attachments if current else [],
+            attachments=[
+                a
+                for a in (current.attachments if current else [])
+                if identity.canonical_url(str(a.get("url", ""))) not in stored_urls
+            ],
+            stored_attachments=stored,
+            parent=store.document(doc.attachment_of) if doc.attachment_of else None,
         )
 
     def compare(self, request: Request, store: WebStore) -> Response:
