@@ -67,6 +67,11 @@ class AliasesMixin(StoreBase):
         ).fetchone()
         if alias:
             return self.document(int(alias[0])), "", None
+        undone = self.conn.execute(
+            "SELECT 1 FROM alias_decisions WHERE url = ? AND decision = 'undone'", (url,)
+        ).fetchone()
+        if undone:  # a user split this page off: it is never merged again
+            return None, "", None
         refused: DocumentRow | None = None
         for row in self.query(
             "SELECT * FROM documents WHERE identity_key = ? ORDER BY id", (identity_key,)
