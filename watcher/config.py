@@ -19,9 +19,10 @@ import soupsieve
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from watcher.errors import ConfigError
+from watcher.errors import ConfigError, WatcherError
 from watcher.labels import LEVEL_LABEL, level_code
 from watcher.models import Level
+from watcher.periods import normalize_week
 
 __all__ = [
     "Config",
@@ -190,7 +191,7 @@ class DigestSettings(_Model):
     name: str = "高等职业教育动态"
     publisher: str = "高等职业教育研究所"
     #: numbering continues from a known issue: in ISO week ``week`` the digest was 第issue期·总第total期
-    anchor_week: str = Field(default="2026-W47", pattern=r"^\d{4}-W\d{2}$")
+    anchor_week: str = "2026-W47"  # an ISO week, or any date in it (2026-11-20)
     anchor_issue: int = 1
     anchor_total: int = 1
     issues_per_year_reset: bool = True  # 第N期 restarts each year; 总第M期 never does
@@ -198,6 +199,14 @@ class DigestSettings(_Model):
     hour: int = Field(default=16, ge=0, le=23)
     minute: int = Field(default=0, ge=0, le=59)
     max_directions: int = Field(default=5, ge=1)
+
+    @field_validator("anchor_week", mode="before")
+    @classmethod
+    def _week(cls, v: object) -> str:
+        try:  # YAML reads an unquoted 2026-11-20 as a date
+            return normalize_week(str(v))
+        except WatcherError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class NotifySettings(_Model):
@@ -389,7 +398,7 @@ _KEY_HINTS: Mapping[str, str] = {
     "interval_minutes": "写分钟数，如 180",
     "pages": "写 1 到 50 之间的整数",
     "id": "只能用小写字母、数字、- 和 _，如 cq-jw",
-    "anchor_week": "写成 2026-W47 这样的 ISO 周",
+    "anchor_week": "写成 2026-W47 这样的 ISO 周，或这一周里的某一天",
 }
 
 

@@ -195,6 +195,14 @@ def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
         if not path.is_file():
             raise ExtractError(f"找不到文件 {path}")
         raw = path.read_bytes()
+    from watcher.ingest.decode import binary_kind
+
+    kind = binary_kind(raw)
+    if kind is not None:
+        raise ExtractError(
+            f"{file_or_url}：这是{kind}，不是网页，无法提取标题和正文。watcher extract 只处理 HTML；"
+            "PDF、Word 文件请用 watcher normalize 查看文字，或用 watcher import 入库。"
+        )
     article = extract(raw, page_url)
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2, default=dict))

@@ -26,6 +26,7 @@ from watcher.models import (
     Severity,
     VersionDiff,
 )
+from watcher.text.clip import shorten
 from watcher.text.similarity import has_edits
 
 __all__ = [
@@ -88,8 +89,8 @@ def _bump(severity: Severity, steps: int = 1) -> Severity:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Shortened between words, brackets closed: an alert line never ends mid-word."""
+    return shorten(text, limit)
 
 
 def _link(url: str | None) -> str:

@@ -26,6 +26,7 @@ from watcher.analysis.revision_report import (
     revision_table_html,
 )
 from watcher.deliver.feed import alerts_atom
+from watcher.errors import WatcherError
 from watcher.labels import (
     CHANGE_KIND_LABEL,
     COMPARE_STATUS_LABEL,
@@ -34,7 +35,7 @@ from watcher.labels import (
     SEVERITY_LABEL,
 )
 from watcher.models import LEVELS, Direction, Section
-from watcher.periods import DEFAULT_TZ, iso_week, local_time
+from watcher.periods import DEFAULT_TZ, iso_week, local_time, normalize_week
 from watcher.records import ComparisonRow, DocumentRow, LinkRow, SourceRow, VersionRow
 from watcher.text import identity, structure
 
@@ -278,6 +279,10 @@ class Pages:
 
     def digest(self, request: Request, store: WebStore) -> Response:
         week, _, fmt = str(request.path_params["name"]).partition(".")
+        try:  # /digests/2025-12-01 is the digest of that date's week
+            week = normalize_week(week)
+        except WatcherError:
+            return self.not_found(f"没有 {week} 的周报。")
         row = store.get_digest(week)
         if row is None:
             return self.not_found(f"没有 {week} 的周报。")
