@@ -312,6 +312,12 @@ def _core_title(title: str) -> str:
         core = stripped
 
 
+def _own_kind(title: str) -> str | None:
+    """The 文种 the title itself ends with, wrapper included (no unwrapping)."""
+    core = re.sub(r"(?:\s*[（(][^（）()]*[）)])+\s*$", "", _SPACE_RE.sub(" ", title).strip())
+    return max((k for k in DOC_KINDS if core.endswith(k)), key=len, default=None)
+
+
 def doc_kind(title: str) -> str | None:
     """The 文种 of the document a title names (after unwrapping), longest match at the end."""
     core = _core_title(title)
@@ -460,8 +466,10 @@ def is_commentary(title: str) -> bool:
 #: Q&As) and 新闻 (news reports, briefings). Neither is a 规划 because its title names one.
 COMMENTARY_KIND = "解读"
 NEWS_KIND = "新闻"
-#: Title words of a news report.
-_NEWS_TITLE_RE = re.compile(r"报道|新闻|简报|快讯|动态|综述|侧记|纪实|走进|探访|记者")
+#: Title words that make a piece a news report even when it names a 规划 (「报道：…印发《…规划》」).
+_NEWS_TITLE_STRONG_RE = re.compile(r"报道|新闻|快讯|侧记|纪实|探访|速递|直击")
+#: Title words of a news report when the title names no 文种 (「教育动态监测方案」 is a 方案).
+_NEWS_TITLE_RE = re.compile(r"简报|动态|走进|记者|通讯")
 #: Phrases near the top of a news text: the byline, the wire, the briefing number.
 _NEWS_OPENING_RE = re.compile(
     r"简报[〔\[【（(]|记者|通讯员|新华社|人民网|中新网|日电|讯[（(）)]|[（(]来源[：:]|本报讯|来源[：:]\S{0,20}(?:报|网|社|台)"
@@ -476,12 +484,15 @@ def classify_kind(
     """The kind of a stored piece: 解读 for commentary (「市教委负责人解读《…规划》」 is not a
     规划), 新闻 for a news report, else the 文种 of the document the title names.
 
-    A piece is news when its title has news words, or when it names no 文种 and carries no
-    发文字号 and either comes from a media source (``media``) or opens like a report (a
-    byline, a wire, 「简报〔2024〕第61期」)."""
+    A piece is news when its title says so (报道, 新闻, 快讯, …), or when it names no 文种 and
+    carries no 发文字号 and comes from a media source (``media``), has weaker news words
+    (简报, 动态) or opens like a report (a byline, a wire, 「简报〔2024〕第61期」)."""
     if is_commentary(title):
         return COMMENTARY_KIND
-    kind = doc_kind(unwrap_title(title))
+    if _NEWS_TITLE_STRONG_RE.search(title):
+        return NEWS_KIND
+    # 「关于公布…名单的通知」 carries no document of a kind: it is itself a 通知.
+    kind = doc_kind(unwrap_title(title)) or _own_kind(title)
     if kind is not None or has_number:
         return kind
     if media or _NEWS_TITLE_RE.search(title) or _NEWS_OPENING_RE.search(text[:NEWS_OPENING_CHARS]):
