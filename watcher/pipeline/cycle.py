@@ -122,6 +122,8 @@ class Pipeline:
         self.stop = stop or threading.Event()
         # Per source: is this its first successful run? (sources run concurrently)
         self._baseline: dict[str, bool] = {}
+        # Per source: its pages' usual text lengths, read once per run (redesign detection)
+        self._history: dict[str, list[int]] = {}
 
     # ------------------------------------------------------------------ cycle
 
@@ -174,6 +176,7 @@ class Pipeline:
     async def _run_source(self, fetcher: Fetcher, source: Source, outcome: SourceOutcome) -> None:
         row = self.store.source_row(source.id)
         self._baseline[source.id] = row is not None and row.last_ok_at is None
+        self._history[source.id] = self.store.recent_text_lengths(source.id)
         links, list_errors, list_ok = await self._discover(fetcher, source, outcome)
         if not list_ok:
             outcome.status = "failed"
@@ -339,7 +342,7 @@ class Pipeline:
         shrunk = guards.shrunken_text_reason(
             text,
             previous=self.store.text_length(identity.canonical_url(link.url)),
-            history=self.store.recent_text_lengths(source.id),
+            history=self._history.get(source.id, ()),
             has_attachments=bool(article.attachments),
         )
         if shrunk is not None:

@@ -35,6 +35,8 @@ _META_COLUMNS = (
 )
 
 _row = row_as
+#: A version's length without spaces and line breaks, computed in SQL (no text is loaded).
+_SOLID_LENGTH = "length(replace(replace(replace(replace(v.text, ' ', ''), char(10), ''), char(13), ''), '　', ''))"
 
 
 @functools.lru_cache(maxsize=64)
@@ -225,23 +227,24 @@ class DocumentsMixin(AliasesMixin):
         return [(int(r[0]), str(r[1]), r[2]) for r in rows]
 
     def text_length(self, url: str) -> int | None:
-        """Characters (whitespace excluded) of the current version at ``url``, None if unknown."""
+        """Characters (spaces and line breaks excluded) of the current version at ``url``."""
         row = self.conn.execute(
-            "SELECT v.text FROM documents d JOIN versions v ON v.id = d.current_version_id "
-            "WHERE d.url = ?",
+            f"SELECT {_SOLID_LENGTH} FROM documents d JOIN versions v "
+            "ON v.id = d.current_version_id WHERE d.url = ?",
             (url,),
         ).fetchone()
-        return len("".join(str(row[0]).split())) if row else None
+        return int(row[0]) if row else None
 
     def recent_text_lengths(self, source_id: str, limit: int = 20) -> list[int]:
-        """Text lengths (whitespace excluded) of the source's latest fetched pages, newest
+        """Text lengths (as ``text_length``) of the source's latest fetched pages, newest
         first: the history a page's extraction is compared with to notice a redesign."""
         rows = self.conn.execute(
-            "SELECT v.text FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            f"SELECT {_SOLID_LENGTH} FROM documents d JOIN versions v "
+            "ON v.id = d.current_version_id "
             "WHERE d.source_id = ? AND d.origin = 'fetch' ORDER BY d.id DESC LIMIT ?",
             (source_id, limit),
         ).fetchall()
-        return [len("".join(str(r[0]).split())) for r in rows]
+        return [int(r[0]) for r in rows]
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the current version at ``url``, for conditional requests."""
