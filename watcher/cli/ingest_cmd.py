@@ -20,6 +20,7 @@ from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
 from watcher.errors import ConfigError, ExtractError
 from watcher.labels import LEVEL_LABEL, OUTCOME_LABEL, level_code
+from watcher.text.clip import shorten
 
 __all__ = [
     "DEMO_STORE",
@@ -81,7 +82,7 @@ def print_report(report: CycleReport, console: Console) -> None:
     for col in ("来源", "新文档", "新版本", "未变化", "失败", "告警", "状态"):
         table.add_column(col, justify="left" if col in ("来源", "状态") else "right")
     for o in report.outcomes:
-        status = OUTCOME_LABEL[o.status] + (f"：{o.error[:60]}" if o.error else "")
+        status = OUTCOME_LABEL[o.status] + (f"：{shorten(o.error, 60)}" if o.error else "")
         table.add_row(
             o.name,
             str(o.new_documents),
@@ -158,7 +159,9 @@ def sources(app: AppContext, as_json: bool) -> None:
     for it in items:
         failures = int(str(it["consecutive_failures"]))
         health = (
-            "正常" if failures == 0 else f"连续失败 {failures} 次：{str(it['last_error'])[:40]}"
+            "正常"
+            if failures == 0
+            else f"连续失败 {failures} 次：{shorten(str(it['last_error'] or ''), 40)}"
         )
         if it["last_run_at"] is None:
             health = "尚未运行"
@@ -324,7 +327,6 @@ def _refuse_non_demo_store(path: Path) -> None:
 
 def _print_findings(store: Store, console: Console) -> None:
     from watcher.analysis.report import comparison_summary
-    from watcher.text.clip import shorten
     from watcher.text.identity import unwrap_title
 
     docs = store.documents(top_level=True)

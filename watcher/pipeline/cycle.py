@@ -41,6 +41,7 @@ from watcher.pipeline.ranking import refresh_directions
 from watcher.records import VersionResult
 from watcher.store import Store
 from watcher.text import identity
+from watcher.text.clip import shorten
 
 __all__ = ["CycleReport", "Pipeline", "SourceOutcome", "cycle_lock"]
 
@@ -474,4 +475,4 @@ def _attachment_title(name: str, text: str) -> str:
             clean = clean[len(prefix) :].lstrip("0123456789：:. 、")
     clean = clean.rsplit(".", 1)[0] if "." in clean else clean
     clean = identity.strip_leading_doc_number(clean)
-    return clean or (text.strip().splitlines() or ["附件"])[0][:60]
+    return clean or shorten((text.strip().splitlines() or ["附件"])[0], 60)
