@@ -5,32 +5,48 @@ sentence with where it sits (title, heading, lead, enumeration), and the terms f
 compounds that recur, then counts each kept term by substring in every sentence (jieba may bury
 it inside a longer word) and records 「term + mechanism word」 extensions. ``HistoryStats`` holds
 the earlier corpus for novelty and relevance. Pure; used by ``watcher.directions``.
+
+Word boundaries are the one costly input (jieba). ``segmentation`` makes them for one document
+and ``collect`` takes them ready-made, so a store can keep each version's ``Segmentation`` and a
+second ranking of the same week segments nothing. A segmentation made by another analyser (the
+vocabulary changed) or that no longer fits the sentences is ignored and made again.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
 from typing import Literal
 
-from watcher.models import Section
+import ahocorasick
+
+from watcher.models import Section, Segmentation
 from watcher.text import terms as T
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "Candidate",
     "DirectionInput",
     "HistoryStats",
     "Occurrence",
     "SectionInput",
     "SectionStatus",
+    "analyser",
     "collect",
     "heading_words",
+    "segmentation",
 ]
 
 SectionStatus = Literal["new", "changed", "same"] | None
+
+#: Bumped when the sentences or words a segmentation describes are made differently.
+ANALYSIS_VERSION = 1
 
 #: A compound or single word must appear in this many distinct sections to be a candidate.
 MIN_SECTIONS_LEARNED = 2
@@ -145,30 +161,56 @@ class Candidate:
     score: float = 0.0
 
 
-def _units(items: Sequence[DirectionInput]) -> list[Occurrence]:
-    """Every sentence of the period (titles first), with where it sits."""
+def _units(i: int, item: DirectionInput) -> list[Occurrence]:
+    """Every sentence of one document (title first), with where it sits."""
     units: list[Occurrence] = []
-    for i, item in enumerate(items):
-        order = 0
-        if item.title:
+    order = 0
+    if item.title:
+        order += 1
+        units.append(Occurrence(i, "", order, item.title, T.matching_copy(item.title), True, None))
+    for sec in item.sections:
+        heading = ""
+        for k, sent in enumerate(T.sentences(sec.text)):
             order += 1
+            lead = k == 0 or bool(_RUN_IN_HEADING.match(sent))
+            copy = T.matching_copy(sent)
             units.append(
-                Occurrence(i, "", order, item.title, T.matching_copy(item.title), True, None)
-            )
-        for sec in item.sections:
-            heading = ""
-            for k, sent in enumerate(T.sentences(sec.text)):
-                order += 1
-                lead = k == 0 or bool(_RUN_IN_HEADING.match(sent))
-                copy = T.matching_copy(sent)
-                units.append(
-                    Occurrence(
-                        i, sec.id, order, sent, copy, lead, sec.status, _enumerations(copy, heading)
-                    )
+                Occurrence(
+                    i, sec.id, order, sent, copy, lead, sec.status, _enumerations(copy, heading)
                 )
-                if lead:
-                    heading = copy
+            )
+            if lead:
+                heading = copy
     return units
+
+
+@cache
+def analyser() -> str:
+    """Names what made a segmentation: this code's version, the vocabulary and aliases (they
+    change the words and the sentences' copies) and jieba's version."""
+    digest = hashlib.sha256()
+    for part in (
+        str(ANALYSIS_VERSION),
+        metadata.version("jieba"),
+        *sorted(T.load_vocabulary()),
+        *sorted(T.HEAD_NOUNS),
+        *(f"{p.pattern}={term}" for p, term in T.load_aliases()),
+    ):
+        digest.update(part.encode("utf-8") + b"\x00")
+    return f"{ANALYSIS_VERSION}:{digest.hexdigest()[:16]}"
+
+
+def segmentation(item: DirectionInput) -> Segmentation:
+    """jieba's words of every sentence of a document (the costly step, done once per version)."""
+    return Segmentation(analyser(), tuple(T.segment(u.copy) for u in _units(0, item)))
+
+
+def _words(units: Sequence[Occurrence], seg: Segmentation | None) -> list[list[str]] | None:
+    """The words of each sentence from a stored segmentation; None when it does not fit."""
+    if seg is None or seg.analyser != analyser() or len(seg.words) != len(units):
+        return None
+    words = [T.split_words(u.copy, n) for u, n in zip(units, seg.words, strict=True)]
+    return [w for w in words if w is not None] if all(w is not None for w in words) else None
 
 
 #: 「A、B、C等6个高成长未来产业」: a list closed by 等 (a count optional) and its category.
@@ -188,39 +230,41 @@ def _enumerations(copy: str, heading: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
-    """Candidates with all their occurrences.
+def collect(
+    items: Sequence[DirectionInput],
+    segmentations: Sequence[Segmentation | None] = (),
+    segmented: Callable[[int, Segmentation], None] | None = None,
+) -> tuple[list[Candidate], int]:
+    """Candidates with all their occurrences. ``segmentations`` (by item, may be shorter or hold
+    None) are used where they fit; the other documents are segmented here, and ``segmented``
+    is told each one made (item index, segmentation), so a store can keep it.
 
     Pass 1 finds phrases on word boundaries and keeps vocabulary terms and compounds that recur.
     Pass 2 counts each kept term by substring in every sentence, because jieba may bury it
     inside a longer word (就业促进 inside 高质量充分就业促进机制), and records a kept term
     directly followed by a mechanism/system word as an extension (就业促进 + 机制).
     """
-    units = _units(items)
+    units, found = _phrases(items, segmentations, segmented)
     copies = [u.copy for u in units]
-    found: dict[str, Candidate] = {}
-    for u, copy in zip(units, copies, strict=True):
-        for ph in T.phrases(copy):
-            c = found.setdefault(ph.text, Candidate(ph.text, ph.kind))
-            c.occs.append(u)
     vocab = T.load_vocabulary()
     kept = {t: c for t, c in found.items() if _keep(c, found, vocab)}
     heads = sorted(T.HEAD_NOUNS, key=lambda h: (-len(h), h))
     lookahead = max((len(h) for h in heads), default=0)
     out: dict[str, Candidate] = {}
-    # One C-level scan per term over all sentences joined (NUL never occurs in text), positions
-    # mapped back to sentences: the per-sentence Python loop was quadratic in practice.
+    # All sentences joined (NUL never occurs in text), every kept term found in one pass of an
+    # Aho-Corasick automaton, positions mapped back to sentences: a scan per term grew with
+    # terms × text (bench_directions: the 200-document week).
     joined = "\x00".join(copies)
     unit_index = {(u.item, u.order): i for i, u in enumerate(units)}
     offsets = list(itertools.accumulate((len(c) + 1 for c in copies), initial=0))
+    positions = _positions(joined, kept)
     for text in sorted(kept):
         base = kept[text]
         c = out.setdefault(text, Candidate(text, base.kind))
         # canonical forms may not occur literally (促进就业 → 就业促进): keep pass-1 sentences too
         on_words = {(o.item, o.order) for o in base.occs}
         literal: set[int] = set()
-        pos = joined.find(text)
-        while pos >= 0:
+        for pos in positions.get(text, ()):
             i = bisect.bisect_right(offsets, pos) - 1
             u = units[i]
             if i not in literal:
@@ -233,7 +277,6 @@ def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
                 ext = out.setdefault(text + head, Candidate(text + head, "extension"))
                 if not ext.occs or ext.occs[-1] != u:
                     ext.occs.append(u)
-            pos = joined.find(text, pos + 1)
         c.occs.extend(units[i] for i in sorted(unit_index[k] for k in on_words) if i not in literal)
     chars = sum(len(c) for c in copies)
     _drop_fragments(out)
@@ -244,6 +287,43 @@ def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
             stem = c.text[: -len(_head_of(c.text))] if _head_of(c.text) else ""
             c.kind = "extension" if stem in out and out[stem].kind == "vocab" else "compound"
     return list(out.values()), max(chars, 1)
+
+
+def _phrases(
+    items: Sequence[DirectionInput],
+    segmentations: Sequence[Segmentation | None],
+    segmented: Callable[[int, Segmentation], None] | None,
+) -> tuple[list[Occurrence], dict[str, Candidate]]:
+    """Pass 1: every sentence, and the phrases on its word boundaries with their sentences."""
+    units: list[Occurrence] = []
+    found: dict[str, Candidate] = {}
+    for i, item in enumerate(items):
+        mine = _units(i, item)
+        words_of = _words(mine, segmentations[i] if i < len(segmentations) else None)
+        if words_of is None:
+            words_of = [T.tokenize(u.copy) for u in mine]
+            if segmented is not None:
+                segmented(i, Segmentation(analyser(), tuple(tuple(map(len, w)) for w in words_of)))
+        for u, words in zip(mine, words_of, strict=True):
+            for ph in T.phrases_of_words(words):
+                c = found.setdefault(ph.text, Candidate(ph.text, ph.kind))
+                c.occs.append(u)
+        units.extend(mine)
+    return units, found
+
+
+def _positions(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
+    """Where each term starts in ``text``, overlaps included, in increasing order."""
+    automaton = ahocorasick.Automaton()
+    for term in terms:
+        automaton.add_word(term, term)
+    if not len(automaton):
+        return {}
+    automaton.make_automaton()
+    found: dict[str, list[int]] = {}
+    for end, term in automaton.iter(text):
+        found.setdefault(term, []).append(end - len(term) + 1)
+    return found
 
 
 def _drop_fragments(cands: dict[str, Candidate]) -> None:

@@ -25,7 +25,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Protocol
 
@@ -40,7 +40,7 @@ from watcher.analysis.candidates import (
     heading_words,
 )
 from watcher.config import Topic
-from watcher.models import LEVEL_WEIGHT, Direction, Evidence, Section
+from watcher.models import LEVEL_WEIGHT, Direction, Evidence, Section, Segmentation
 from watcher.records import ChangeRow, ComparisonRow, DocumentRow, VersionRow
 from watcher.text import terms as T
 from watcher.text.identity import unwrap_title
@@ -125,7 +125,7 @@ def _item_weight(item: DirectionInput) -> float:
     return _weight(item.level) * kind
 
 
-def _base_score(c: Candidate, items: Sequence[DirectionInput]) -> float:
+def _base_score(c: Candidate, items: Sequence[DirectionInput], frequency_of: int) -> float:
     """Everything but novelty against the history: authority × repetition × status × prominence
     × frequency × spread × length × unfamiliarity × kind."""
     docs = sorted({o.item for o in c.occs})
@@ -145,7 +145,7 @@ def _base_score(c: Candidate, items: Sequence[DirectionInput]) -> float:
     )
     frequency = 1.0 + 0.5 * math.log(count)
     length = LENGTH_WEIGHT.get(len(c.text), 1.0)
-    familiar = 1.0 / (1.0 + FAMILIARITY * math.log10(1 + T.general_frequency(c.text)))
+    familiar = 1.0 / (1.0 + FAMILIARITY * math.log10(1 + frequency_of))
     spread = SINGLE_DOCUMENT_WEIGHT if len(docs) == 1 and c.kind in ("compound", "single") else 1.0
     return (
         authority
@@ -297,12 +297,17 @@ def rank_directions(
     history: Sequence[str] | HistoryStats,
     *,
     limit: int = 10,
+    segmentations: Sequence[Segmentation | None] = (),
+    segmented: Callable[[int, Segmentation], None] | None = None,
 ) -> list[Direction]:
-    """The period's research directions, best first (deterministic for the same inputs)."""
+    """The period's research directions, best first (deterministic for the same inputs).
+    ``segmentations`` are the items' stored word boundaries, where known; ``segmented`` hears of
+    each one made here (see ``collect``)."""
     hist = history if isinstance(history, HistoryStats) else HistoryStats.from_texts(history)
-    kept, now_chars = collect(items)
+    kept, now_chars = collect(items, segmentations, segmented)
+    familiarity = T.general_frequencies(c.text for c in kept)
     for c in kept:
-        c.score = _base_score(c, items)
+        c.score = _base_score(c, items, familiarity[c.text])
     kept.sort(key=lambda c: (-c.score, c.text))
     kept = kept[:MAX_CANDIDATES]
     for c in kept:
@@ -493,7 +498,8 @@ MAX_TOPIC_SENTENCES = 5
 
 
 class DirectionStore(Protocol):
-    """What ranking a period needs from the store."""
+    """What ranking a period needs from the store (segmentations: each version's words, kept
+    so that a version is segmented once)."""
 
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]: ...
     def documents(self, *, limit: int = ...) -> list[DocumentRow]: ...
@@ -505,14 +511,18 @@ class DirectionStore(Protocol):
     def changes(
         self, *, since: str | None = None, document_id: int | None = None
     ) -> list[ChangeRow]: ...
+    def segmentations(self, version_ids: Iterable[int]) -> dict[int, Segmentation]: ...
+    def save_segmentations(self, segmentations: Mapping[int, Segmentation]) -> None: ...
 
 
 def directions_for_period(
     store: DirectionStore, start_iso: str, end_iso: str, *, limit: int = 10
 ) -> list[Direction]:
     """Directions of the documents stored (new or changed) in [start, end), against everything
-    stored before ``start``. Section statuses come from stored version diffs and comparisons."""
+    stored before ``start``. Section statuses come from stored version diffs and comparisons.
+    Each version is segmented once: segmentations made here are stored for the next ranking."""
     items: list[DirectionInput] = []
+    version_ids: list[int] = []
     # In URL order, not id order: ids follow which fetch finished first, and ties in the ranking
     # are broken by input order, so the same week must always give the same inputs.
     changed = sorted(store.documents_changed_between(start_iso, end_iso), key=lambda d: d.url)
@@ -536,7 +546,19 @@ def directions_for_period(
                 default=default,
             )
         )
-    return rank_directions(items, _history(store, start_iso), limit=limit)
+        version_ids.append(current.id)
+    known = store.segmentations(version_ids)
+    made: dict[int, Segmentation] = {}
+    found = rank_directions(
+        items,
+        _history(store, start_iso),
+        limit=limit,
+        segmentations=[known.get(v) for v in version_ids],
+        segmented=lambda i, seg: made.__setitem__(version_ids[i], seg),
+    )
+    if made:
+        store.save_segmentations(made)
+    return found
 
 
 def _statuses(
