@@ -431,7 +431,7 @@ def test_cli_over_files_prints_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data[0]["direction"] == "低空经济研究"
-    assert set(data[0]) == {"direction", "terms", "score", "evidence"}
+    assert set(data[0]) == {"direction", "terms", "score", "reason", "evidence"}
     assert {"title", "section", "sentence"} <= set(data[0]["evidence"][0])
     readable = CliRunner().invoke(main, ["directions", str(period)])
     assert readable.exit_code == 0

@@ -36,6 +36,7 @@ from watcher.analysis.candidates import (
     Occurrence,
     SectionInput,
     SectionStatus,
+    analyser,
     collect,
     heading_words,
 )
@@ -513,6 +514,9 @@ class DirectionStore(Protocol):
     ) -> list[ChangeRow]: ...
     def segmentations(self, version_ids: Iterable[int]) -> dict[int, Segmentation]: ...
     def save_segmentations(self, segmentations: Mapping[int, Segmentation]) -> None: ...
+    def stored_ranking(
+        self, bounds: tuple[str, str], *, analyser: str, limit: int
+    ) -> list[Direction] | None: ...
 
 
 def directions_for_period(
@@ -520,7 +524,14 @@ def directions_for_period(
 ) -> list[Direction]:
     """Directions of the documents stored (new or changed) in [start, end), against everything
     stored before ``start``. Section statuses come from stored version diffs and comparisons.
-    Each version is segmented once: segmentations made here are stored for the next ranking."""
+
+    The stored ranking of exactly these bounds is returned while it is fresh (the pipeline's
+    ranking job made it and nothing was stored since), so readers (the digest, the CLI) do not
+    rank again. Otherwise each version is segmented once: segmentations made here are stored
+    for the next ranking."""
+    stored = store.stored_ranking((start_iso, end_iso), analyser=analyser(), limit=limit)
+    if stored is not None:
+        return stored
     items: list[DirectionInput] = []
     version_ids: list[int] = []
     # In URL order, not id order: ids follow which fetch finished first, and ties in the ranking
