@@ -26,11 +26,13 @@ from typing import Literal
 
 import ahocorasick
 
-from watcher.models import Section, Segmentation
+from watcher.models import LEVEL_WEIGHT, Section, Segmentation
 from watcher.text import terms as T
 
 __all__ = [
     "ANALYSIS_VERSION",
+    "DEFAULT_LEVEL_WEIGHT",
+    "STATUS_WEIGHT",
     "Candidate",
     "DirectionInput",
     "HistoryStats",
@@ -40,6 +42,7 @@ __all__ = [
     "analyser",
     "collect",
     "heading_words",
+    "level_weight",
     "segmentation",
 ]
 
@@ -47,6 +50,16 @@ SectionStatus = Literal["new", "changed", "same"] | None
 
 #: Bumped when the sentences or words a segmentation describes are made differently.
 ANALYSIS_VERSION = 1
+#: How much a section's comparison status counts (新增 > 调整 > unknown > 延续).
+STATUS_WEIGHT: Mapping[str | None, float] = {"new": 1.0, "changed": 0.85, None: 0.7, "same": 0.35}
+#: Level weight for documents of unknown level.
+DEFAULT_LEVEL_WEIGHT = 0.5
+
+
+def level_weight(level: str | None) -> float:
+    """Authority of a document level (``models.LEVEL_WEIGHT``; unknown levels in between)."""
+    return LEVEL_WEIGHT.get(level or "", DEFAULT_LEVEL_WEIGHT)
+
 
 #: A compound or single word must appear in this many distinct sections to be a candidate.
 MIN_SECTIONS_LEARNED = 2
@@ -82,6 +95,8 @@ class DirectionInput:
     url: str | None
     document_id: int | None
     sections: tuple[SectionInput, ...]
+    #: what the section statuses compare with, for the 推荐理由 (上位文件《…》, 上一版本), if any
+    compared_with: str = ""
 
     @staticmethod
     def from_tree(
@@ -94,6 +109,7 @@ class DirectionInput:
         document_id: int | None = None,
         statuses: Mapping[str, SectionStatus] | None = None,
         default: SectionStatus = None,
+        compared_with: str = "",
     ) -> DirectionInput:
         """One SectionInput per section of a structure tree (heading and body, children apart)."""
         statuses = statuses or {}
@@ -102,7 +118,7 @@ class DirectionInput:
             text = "\n".join(p for p in (s.heading, s.body) if p and (s.id or p != title))
             if text.strip():
                 secs.append(SectionInput(s.id, text, statuses.get(s.id, default)))
-        return DirectionInput(title, level, source_id, url, document_id, tuple(secs))
+        return DirectionInput(title, level, source_id, url, document_id, tuple(secs), compared_with)
 
 
 @dataclass
@@ -159,6 +175,13 @@ class Candidate:
     kind: str
     occs: list[Occurrence] = field(default_factory=list)
     score: float = 0.0
+    #: sentences (item, order) where the term stands on its own: not only inside a longer phrase
+    #: that narrows it (科教协同育人 for 协同育人) and not only inside a cited title (《…》)
+    own: set[tuple[int, int]] = field(default_factory=set)
+
+    def own_share(self) -> float:
+        """Share of the term's sentences where it stands on its own."""
+        return len(self.own) / len(self.occs) if self.occs else 0.0
 
 
 def _units(i: int, item: DirectionInput) -> list[Occurrence]:
@@ -258,6 +281,7 @@ def collect(
     unit_index = {(u.item, u.order): i for i, u in enumerate(units)}
     offsets = list(itertools.accumulate((len(c) + 1 for c in copies), initial=0))
     positions = _positions(joined, kept)
+    standing = _Standing(units, found, unit_index)
     for text in sorted(kept):
         base = kept[text]
         c = out.setdefault(text, Candidate(text, base.kind))
@@ -270,6 +294,9 @@ def collect(
             if i not in literal:
                 literal.add(i)
                 c.occs.append(u)
+            on_own = standing.alone(i, pos - offsets[i], text)
+            if on_own:
+                c.own.add((u.item, u.order))
             end = pos + len(text)
             rest = joined[end : min(offsets[i + 1] - 1, end + lookahead)]
             head = next((h for h in heads if rest.startswith(h)), None)
@@ -277,7 +304,10 @@ def collect(
                 ext = out.setdefault(text + head, Candidate(text + head, "extension"))
                 if not ext.occs or ext.occs[-1] != u:
                     ext.occs.append(u)
+                if on_own:
+                    ext.own.add((u.item, u.order))
         c.occs.extend(units[i] for i in sorted(unit_index[k] for k in on_words) if i not in literal)
+        c.own.update(k for k in on_words if unit_index[k] not in literal)
     chars = sum(len(c) for c in copies)
     _drop_fragments(out)
     for c in out.values():
@@ -310,6 +340,44 @@ def _phrases(
                 c.occs.append(u)
         units.extend(mine)
     return units, found
+
+
+_CITED_TITLE = re.compile(r"《[^《》]*》")
+
+
+class _Standing:
+    """Whether a term found at a place in a sentence stands on its own there: not inside a
+    cited title (《教育强国建设规划纲要》 cites a plan; it does not discuss 教育强国) and not
+    the tail of a longer phrase of the sentence that narrows it (科教协同育人机制 is about
+    science-education collaboration, not about 协同育人 in general)."""
+
+    def __init__(
+        self,
+        units: Sequence[Occurrence],
+        found: Mapping[str, Candidate],
+        unit_index: Mapping[tuple[int, int], int],
+    ) -> None:
+        self.units = units
+        self.phrases: dict[int, list[str]] = {}
+        for text, cand in found.items():
+            for o in cand.occs:
+                self.phrases.setdefault(unit_index[(o.item, o.order)], []).append(text)
+        self.quotes: dict[int, list[tuple[int, int]]] = {}
+
+    def alone(self, unit: int, pos: int, term: str) -> bool:
+        copy = self.units[unit].copy
+        if "《" in copy:
+            if unit not in self.quotes:
+                self.quotes[unit] = [m.span() for m in _CITED_TITLE.finditer(copy)]
+            if any(a < pos < b for a, b in self.quotes[unit]):
+                return False
+        for p in self.phrases.get(unit, ()):
+            k = p.find(term, 1)
+            while k > 0:
+                if k <= pos and copy.startswith(p, pos - k):
+                    return False
+                k = p.find(term, k + 1)
+        return True
 
 
 def _positions(text: str, terms: Iterable[str]) -> dict[str, list[int]]:

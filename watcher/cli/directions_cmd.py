@@ -22,6 +22,7 @@ from watcher.models import LEVELS, Direction
 
 __all__ = ["directions_command", "directions_from_files", "directions_json", "read_file"]
 
+
 def read_file(path: Path) -> tuple[str, str]:
     """(title, text) of a .txt/.html/.pdf/.docx file."""
     from watcher.ingest.files import read_document_text

@@ -33,6 +33,7 @@ from watcher.text.sentences import split_sentences
 __all__ = [
     "HEAD_NOUNS",
     "PHRASE_HEADS",
+    "SLOGAN_GOALS",
     "Phrase",
     "canonical_tokens",
     "general_frequencies",
@@ -67,7 +68,7 @@ STRIP_LEADING: frozenset[str] = _words(
     "优化 支持 鼓励 引导 开展 落实 探索 推广 坚持 扩大 拓展 拓宽 做好 抓好 布局 聚焦 围绕 大力 "
     "积极 全面 深入 进一步 着力 持续 不断 切实 有序 稳步 加大 统筹 发挥 用好 形成 推行 优先发展 "
     "因地制宜 努力 主动 及时 有效 充分 不断 全力 加速 着眼 面向 立足 依托 结合 通过 实现 确保 "
-    "组织 举办 制定 研究 部署 研判 科学 改造 规范 创新 深度 广泛 逐步 重点 突出 注重 助力 服务于 "
+    "塑造 筑牢 夯实 激发 增强 组织 举办 制定 研究 部署 研判 科学 改造 规范 创新 深度 广泛 逐步 重点 突出 注重 助力 服务于 "
     "包括 例如 比如 进行 开发 建成 探索发展 前瞻布局 谋划 培养 鼓励引导 积极参与 参与 参加 加入 利用 运用 应用 采用 面对 针对 适应 满足 解决 破解 防范 化解"
 )
 #: Verbs that name a policy area when put behind their object (促进就业 → 就业促进,
@@ -89,6 +90,10 @@ ORG_WORDS: frozenset[str] = _words(
     "中共 党委 省委 市委 区委 县委 宣传部 组织部 网信办 网信 教委 教育局 人社局 办公厅 办公室 人民政府 政府"
 )
 _PLACE_TAGS = frozenset({"ns", "nt"})
+#: National and regional strength goals (教育强国, 科技强国, 教育强市): the slogan a plan serves,
+#: named in its title and preamble, never a research topic of its own; a phrase holding one
+#: (教育强国建设) is not a candidate either.
+SLOGAN_GOALS: tuple[str, ...] = ("强国", "强省", "强市")
 #: Trailing words that add nothing to a theme (家庭教育指导工作 → 家庭教育指导).
 DROP_TRAILING: frozenset[str] = _words("工作 问题 方面 等 活动 事项 任务")
 #: Words that end a run of content words (function words and quantifier-like glue).
@@ -332,7 +337,7 @@ def _substantive(toks: Sequence[str], stop: frozenset[str]) -> bool:
     """A phrase needs a non-generic word, or a generic one made specific by a nominalised verb
     (就业促进 is a theme; 就业, 就业机制 and 促进机制 are not)."""
     core = [t for t in toks if t not in INVERT_LEADING and t not in HEAD_NOUNS]
-    if not core:
+    if not core or any(g in t for t in toks for g in SLOGAN_GOALS):
         return False
     if all(t in stop for t in core):
         return any(t in INVERT_LEADING for t in toks[1:])
