@@ -343,6 +343,11 @@ def _phrases(
 
 
 _CITED_TITLE = re.compile(r"《[^《》]*》")
+#: A sentence that is only the name of a document (a list of annexes or of companion plans:
+#: 「教育开放互鉴共赢行动方案（2025—2027年）」) cites it without 《》.
+_DOCUMENT_NAME = re.compile(
+    r"^.{2,40}?(?:方案|规划|纲要|计划|意见|通知|办法|决定|规定|细则|指南)(?:[（(][^）)]*[）)])?[。；]?$"
+)
 
 
 class _Standing:
@@ -365,7 +370,10 @@ class _Standing:
         self.quotes: dict[int, list[tuple[int, int]]] = {}
 
     def alone(self, unit: int, pos: int, term: str) -> bool:
-        copy = self.units[unit].copy
+        u = self.units[unit]
+        copy = u.copy
+        if (u.section or u.order > 1) and _DOCUMENT_NAME.match(copy):
+            return False
         if "《" in copy:
             if unit not in self.quotes:
                 self.quotes[unit] = [m.span() for m in _CITED_TITLE.finditer(copy)]

@@ -21,11 +21,8 @@ alert at once.
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import math
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -43,6 +40,7 @@ from watcher.analysis.candidates import (
     heading_words,
     level_weight,
 )
+from watcher.analysis.clusters import cluster_candidates, diversify, merge_facets
 from watcher.analysis.phrasing import (
     DIRECTION_SUFFIX,
     evidence,
@@ -51,13 +49,11 @@ from watcher.analysis.phrasing import (
     near_duplicate,
     phrase_direction,
     reason,
-    wording_member,
 )
 from watcher.config import Topic
 from watcher.models import Direction, Section, Segmentation
 from watcher.records import ChangeRow, ComparisonRow, DocumentRow, VersionRow
 from watcher.text import terms as T
-from watcher.text.identity import unwrap_title
 from watcher.text.keys import squeeze
 from watcher.text.sentences import split_sentences
 
@@ -104,9 +100,6 @@ EVENT_NOTICE_WEIGHT = 0.6
 MIN_STRUCTURED = 3
 #: Only this many best candidates are checked against the history (substring counts cost time).
 MAX_CANDIDATES = 400
-#: Each further direction drawn mainly from the same document is discounted by this factor
-#: when choosing the list (a bulletin's directions should span the period's documents).
-DIVERSITY_DECAY = 0.75
 #: Relevance to what the watched sources already discuss: a term built on a vocabulary term that
 #: many history documents use (新一代人工智能 on 人工智能) is a new turn of a standing theme and
 #: counts up to (1 + RELEVANCE_WEIGHT) times; RELEVANCE_SHARE of the history using it is full.
@@ -174,15 +167,18 @@ def _framing_sentence(copy: str) -> bool:
     return bool(_FRAMING_SENTENCE.search(copy))
 
 
+def _framed(o: Occurrence, framing: Sequence[frozenset[str]]) -> bool:
+    """A sentence in a framing part or itself a framing sentence."""
+    return o.section in framing[o.item] or _framing_sentence(o.copy)
+
+
 def _substance(c: Candidate, framing: Sequence[frozenset[str]]) -> float:
     """FRAMING_FLOOR to 1 by the share of a term's sentences (titles aside) that set tasks:
     outside framing parts and framing sentences."""
     body = [o for o in c.occs if o.section or o.order > 1]
     if not body:
         return 1.0
-    tasks = sum(
-        1 for o in body if o.section not in framing[o.item] and not _framing_sentence(o.copy)
-    )
+    tasks = sum(1 for o in body if not _framed(o, framing))
     return FRAMING_FLOOR + (1.0 - FRAMING_FLOOR) * tasks / len(body)
 
 
@@ -304,16 +300,16 @@ def rank_directions(
     kept = [c for c in kept if c.score > 0]
     kept.sort(key=lambda c: (-c.score, -len(c.text), c.text))
 
-    clusters = _clusters(kept)
+    clusters = cluster_candidates(kept)
 
     scored: list[tuple[Direction, int]] = []
-    for cl, facets, home in _merge_facets(clusters, items):
-        word = wording_member(cl)
+    for cl, facets, home in merge_facets(clusters, items):
+        word = cl[0]
         others = [m.text for m in cl if m is not word]
         wording = phrase_direction(word.text, others)
         bonus = 1.0 + min(0.5, 0.1 * (len(cl) - 1))
         terms = (wording.removesuffix(DIRECTION_SUFFIX), word.text)
-        chosen = evidence(cl, items, terms)
+        chosen = evidence(cl, items, terms, lambda o: _framed(o, framing))
         scored.append(
             (
                 Direction(
@@ -326,139 +322,7 @@ def rank_directions(
                 home,
             )
         )
-    return _diversify(scored, limit)
-
-
-def _clusters(kept: Sequence[Candidate]) -> list[list[Candidate]]:
-    """Near-duplicates linked transitively (协同育人 · 协同育人机制 · 学校家庭社会协同育人机制 ·
-    学校家庭社会协同育人), so the grouping does not depend on which variant scored first. Each
-    cluster is best first; clusters are in the order of their best member."""
-    parent = list(range(len(kept)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    # Two-character words (合作, 成长) would chain unrelated themes (校企合作 · 交流合作), so they
-    # link nothing: each joins the best cluster that holds it, once the others are linked.
-    short = [i for i, c in enumerate(kept) if len(c.text) <= 2]
-    longer = [i for i, c in enumerate(kept) if len(c.text) > 2]
-    for i, j in itertools.combinations(longer, 2):
-        if near_duplicate(kept[i].text, kept[j].text):
-            parent[max(root(i), root(j))] = min(root(i), root(j))
-    for i in short:
-        host = next((j for j in longer if near_duplicate(kept[i].text, kept[j].text)), None)
-        if host is not None:
-            parent[i] = root(host)
-    groups: dict[int, list[Candidate]] = {}
-    for i, c in enumerate(kept):
-        groups.setdefault(root(i), []).append(c)
-    return sorted(groups.values(), key=lambda g: kept.index(g[0]))
-
-
-def _merge_facets(
-    clusters: Sequence[list[Candidate]], items: Sequence[DirectionInput]
-) -> list[tuple[list[Candidate], list[list[Candidate]], int]]:
-    """Fold the clusters of one document that name its subject into one direction: 就业公共服务
-    and 就业促进机制 are facets of a 就业 document's leading direction, not directions of their
-    own. The subject is the title word the document uses most; the direction is worded by the
-    cluster that is the subject itself when there is one (学校家庭社会协同育人 of a 学校家庭社会
-    协同育人 plan), else by the best. Other themes of the document stay apart. Each comes with
-    its home document (``_home``)."""
-    groups: dict[tuple[int, str], list[list[Candidate]]] = {}
-    order: list[tuple[int, str] | int] = []
-    subject_word: dict[int, str] = {}
-    homes = [_home([o for m in cl for o in m.occs]) for cl in clusters]
-    for k, cl in enumerate(clusters):
-        home = homes[k]
-        if home not in subject_word:
-            subject_word[home] = _subject_word(items[home])
-        word = subject_word[home]
-        if word and word in cl[0].text:
-            key = (home, word)
-            if key not in groups:
-                groups[key] = []
-                order.append(key)
-            groups[key].append(cl)
-        else:
-            order.append(k)
-    out: list[tuple[list[Candidate], list[list[Candidate]], int]] = []
-    for entry in order:
-        if isinstance(entry, int):
-            out.append((list(clusters[entry]), [], homes[entry]))
-            continue
-        group = groups[entry]
-        subject = _title_subject(items[entry[0]].title)
-        named = [cl for cl in group if cl[0].text in subject]
-        host = max(named, key=lambda cl: len(cl[0].text)) if named else group[0]
-        best = max(cl[0].score for cl in group)
-        host = [dataclasses.replace(host[0], score=best), *host[1:]]
-        out.append((host, [cl for cl in group if cl[0].text != host[0].text], entry[0]))
-    return out
-
-
-def _subject_word(item: DirectionInput) -> str:
-    """The word of a document's title subject (vocabulary or generic policy word) that its
-    sentences use most: 就业 for a 就业 意见."""
-    words = _subject_words(item.title)
-    if not words:
-        return ""
-    text = "".join(T.matching_copy(s.text) for s in item.sections)
-    return max(sorted(words), key=lambda w: (text.count(w), len(w)))
-
-
-@lru_cache(maxsize=4096)
-def _title_subject(title: str) -> str:
-    """What a title is about: the transmitted document's title after 关于 (matching copy)."""
-    return T.matching_copy(unwrap_title(title)).rsplit("关于", 1)[-1]
-
-
-@lru_cache(maxsize=4096)
-def _subject_words(title: str) -> frozenset[str]:
-    """Vocabulary and generic policy words (two characters or more) of what a title is about:
-    the part after 关于, without the issuing body (教育 of 教育委员会 is not the subject)."""
-    subject = _title_subject(title)
-    words = T.load_vocabulary() | T.load_stopterms()
-    return frozenset(
-        subject[i:j]
-        for i in range(len(subject))
-        for j in range(i + 2, min(len(subject), i + 12) + 1)
-        if subject[i:j] in words
-    )
-
-
-def _home(occs: Sequence[Occurrence]) -> int:
-    """The document a direction comes from: where it occurs most (earliest on ties)."""
-    per_doc: dict[int, int] = defaultdict(int)
-    for o in occs:
-        per_doc[o.item] += 1
-    return min(per_doc, key=lambda d: (-per_doc[d], d))
-
-
-def _diversify(scored: Sequence[tuple[Direction, int]], limit: int) -> list[Direction]:
-    """Pick best first, discounting each further direction from the same document by
-    DIVERSITY_DECAY, so one long document cannot fill the whole list; each keeps the discounted
-    score it was picked on, so the list is in score order. Directions phrased alike (a term and
-    its head-noun extension) are kept once."""
-    pool = sorted(scored, key=lambda p: (-p[0].score, p[0].direction))
-    taken: dict[int, int] = defaultdict(int)
-    out: list[Direction] = []
-    seen: set[str] = set()
-    while pool and len(out) < limit:
-        best = min(
-            range(len(pool)),
-            key=lambda i: (-pool[i][0].score * DIVERSITY_DECAY ** taken[pool[i][1]], i),
-        )
-        d, home = pool.pop(best)
-        if d.direction in seen:
-            continue
-        seen.add(d.direction)
-        # the score shown is the one the choice was made on, so the list reads in score order
-        out.append(dataclasses.replace(d, score=round(d.score * DIVERSITY_DECAY ** taken[home], 4)))
-        taken[home] += 1
-    return out
+    return diversify(scored, limit)
 
 
 # --------------------------------------------------------------------------- topic watchlist
@@ -493,6 +357,7 @@ class DirectionStore(Protocol):
 
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]: ...
     def documents(self, *, limit: int = ...) -> list[DocumentRow]: ...
+    def document(self, document_id: int) -> DocumentRow | None: ...
     def versions(self, document_id: int) -> list[VersionRow]: ...
     def section_tree(self, version_id: int) -> Section: ...
     def comparisons(
@@ -532,7 +397,9 @@ def directions_for_period(
         if not in_period:
             continue
         current = in_period[-1]
-        statuses, default = _statuses(store, doc.id, current.id, versions[0].id == in_period[0].id)
+        statuses, default, against = _statuses(
+            store, doc.id, current.id, versions[0].id == in_period[0].id
+        )
         tree = store.section_tree(current.id)
         items.append(
             DirectionInput.from_tree(
@@ -544,6 +411,7 @@ def directions_for_period(
                 document_id=doc.id,
                 statuses=statuses,
                 default=default,
+                compared_with=against,
             )
         )
         version_ids.append(current.id)
@@ -563,16 +431,18 @@ def directions_for_period(
 
 def _statuses(
     store: DirectionStore, document_id: int, version_id: int, first_in_period: bool
-) -> tuple[dict[str, SectionStatus], SectionStatus]:
-    """Section statuses of a version: from its comparison with a parent when stored, else from
-    the diff against the previous version; a brand-new document without either is all new."""
+) -> tuple[dict[str, SectionStatus], SectionStatus, str]:
+    """Section statuses of a version and what they compare with: its comparison with a parent
+    when stored, else the diff against the previous version; a brand-new document without
+    either is all new (compared with nothing)."""
     statuses: dict[str, SectionStatus] = {}
     for row in store.comparisons(new_document_id=document_id):
         if row.new_version_id != version_id:
             continue
         for sec in row.comparison.sections:
             statuses[sec.new_id] = sec.status
-        return statuses, None
+        parent = store.document(row.old_document_id)
+        return statuses, None, f"上位文件《{parent.title}》" if parent else "上位文件"
     changes = [
         r
         for r in store.changes(document_id=document_id)
@@ -582,8 +452,8 @@ def _statuses(
         for ch in changes[-1].changes:
             if ch.new_id is not None:
                 statuses[ch.new_id] = "new" if ch.kind == "added" else "changed"
-        return statuses, "same"
-    return statuses, "new" if first_in_period else None
+        return statuses, "same", "上一版本"
+    return statuses, "new" if first_in_period else None, ""
 
 
 def _history(store: DirectionStore, start_iso: str) -> HistoryStats:

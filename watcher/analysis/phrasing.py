@@ -1,9 +1,9 @@
 """How a ranked theme is put to the editors: its wording as a research topic (「…研究」), the terms
 listed with it, its evidence sentences and its 推荐理由.
 
-- The wording is the cluster's most specific member when its best-scoring one mostly stands
-  inside that longer phrase (协同育人 inside 学校家庭社会协同育人: the direction is about the
-  latter), with a mechanism/system word a member adds (就业促进 + 机制 → 就业促进机制研究).
+- The wording is the cluster's best member (a term that mostly stands inside a longer phrase,
+  such as 协同育人 inside 学校家庭社会协同育人, scores below that phrase), with a
+  mechanism/system word a member adds (就业促进 + 机制 → 就业促进机制研究).
 - Listed terms leave out short fragments of longer listed ones (产教 and 融合 of 产教融合).
 - Evidence sentences hold the wording's term, standing on its own where any sentence has it so
   (not only inside 《…》 or a narrower phrase), one per document first, most authoritative first.
@@ -16,7 +16,7 @@ Pure; used by ``watcher.analysis.directions``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from watcher.analysis.candidates import (
     STATUS_WEIGHT,
@@ -41,7 +41,6 @@ __all__ = [
     "near_duplicate",
     "phrase_direction",
     "reason",
-    "wording_member",
 ]
 
 #: How many sentences of evidence each direction keeps.
@@ -50,9 +49,6 @@ MAX_EVIDENCE = 3
 MAX_SENTENCE_CHARS = 160
 #: Suffix of a direction in the bulletin's style.
 DIRECTION_SUFFIX = "研究"
-#: A theme standing on its own in fewer than this share of its sentences is worded by the
-#: longer member it stands in, when that member covers at least this share of them.
-OWN_MAJORITY = 0.5
 #: Listed terms this short are left out when a longer listed term contains them, even when
 #: they are vocabulary terms.
 FRAGMENT_CHARS = 2
@@ -93,25 +89,6 @@ def phrase_direction(term: str, members: Sequence[str] = ()) -> str:
     return best if best.endswith(DIRECTION_SUFFIX) else best + DIRECTION_SUFFIX
 
 
-def wording_member(cluster: Sequence[Candidate]) -> Candidate:
-    """The member a direction is worded by: the best-scoring one, unless it mostly stands inside
-    one longer member that holds most of its sentences and stands on its own there (协同育人 of
-    a week about 学校家庭社会协同育人; 队伍建设 of one about 教师队伍建设)."""
-    rep = cluster[0]
-    if rep.own_share() >= OWN_MAJORITY or not rep.occs:
-        return rep
-    where = {(o.item, o.order) for o in rep.occs}
-
-    def cover(m: Candidate) -> float:
-        return len(where & {(o.item, o.order) for o in m.occs}) / len(where)
-
-    longer = [m for m in cluster[1:] if rep.text in m.text and m.text != rep.text]
-    best = max(longer, key=lambda m: (cover(m), m.own_share(), -len(m.text)), default=None)
-    if best is not None and cover(best) >= OWN_MAJORITY and best.own_share() >= OWN_MAJORITY:
-        return best
-    return rep
-
-
 def listed_terms(terms: Sequence[str], limit: int = 8) -> tuple[str, ...]:
     """The terms shown with a direction, without fragments of longer ones: 产教融合, not 产教 and
     融合 as well; 义务教育优质均衡, not 教育优质. A vocabulary term stays, and so does the base of
@@ -145,10 +122,14 @@ def _cut(sentence: str, term: str) -> str:
 
 
 def evidence(
-    cluster: Sequence[Candidate], items: Sequence[DirectionInput], terms: Sequence[str]
+    cluster: Sequence[Candidate],
+    items: Sequence[DirectionInput],
+    terms: Sequence[str],
+    framing: Callable[[Occurrence], bool] = lambda o: False,
 ) -> list[Occurrence]:
     """Up to MAX_EVIDENCE sentences that hold one of ``terms`` (the wording first), preferring
-    those where it stands on its own; one per document first (evidence should show the
+    those where it stands on its own and those that set tasks over ``framing`` ones (goals,
+    guiding ideas, closing calls); one per document first (evidence should show the
     repetition), the most authoritative first."""
     own: set[tuple[int, int]] = set()
     for m in cluster:
@@ -158,11 +139,12 @@ def evidence(
     holding = [o for o in occs if any(t in o.copy for t in terms)]
     pool = [o for o in holding if (o.item, o.order) in own] or holding or list(occs)
 
-    def key(o: Occurrence) -> tuple[int, float, int, float, int, int]:
+    def key(o: Occurrence) -> tuple[int, int, float, int, float, int, int]:
         title_only = int(o.section == "" and o.order == 1)
         lacks_term = next((k for k, t in enumerate(terms) if t in o.copy), len(terms))
         return (
             lacks_term,
+            int(framing(o)),
             -level_weight(items[o.item].level),
             title_only,
             -STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]),
@@ -241,16 +223,25 @@ def _level(level: str | None) -> str:
 
 
 def _where(item: DirectionInput, o: Occurrence) -> str:
+    """「在「heading」部分」: the part the sentence comes from, named by its heading, or by the
+    enclosing part's heading when the sentence is the heading itself."""
     if not o.section:
         return "在标题中" if o.order == 1 else "在开头"
-    section = next((s for s in item.sections if s.id == o.section), None)
-    heading = T.sentences(section.text)[0] if section and section.text.strip() else ""
-    heading = heading.strip().rstrip("。：:")
-    if not heading or T.matching_copy(heading) == o.copy.rstrip("。：:"):
-        return f"在第{o.section}部分"
-    if len(heading) > 30:
-        heading = heading[:28] + "…"
-    return f"在「{heading}」部分"
+    own = _heading(item, o.section)
+    if own and T.matching_copy(own) != o.copy.rstrip("。：:"):
+        return f"在「{own}」部分"
+    parent = _heading(item, o.section.rpartition("/")[0]) if "/" in o.section else ""
+    return f"在「{parent}」部分" if parent else f"在第{o.section}部分"
+
+
+def _heading(item: DirectionInput, section_id: str) -> str:
+    section = next((s for s in item.sections if s.id == section_id), None)
+    if section is None or not section.text.strip():
+        return ""
+    heading = (
+        T.sentences(section.text)[0].strip().rstrip("。：:") if T.sentences(section.text) else ""
+    )
+    return heading if len(heading) <= 30 else heading[:28] + "…"
 
 
 def _clause(o: Occurrence, term: str) -> str:
