@@ -3,14 +3,18 @@ wrapper, the CLI, and the editors' choices of the internal bulletin (seed 000, r
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import seed_path
 from tests.support.bulletin import EDITORS_CHOICES, bulletin_items, history_documents
+from watcher.analysis.candidates import analyser
 from watcher.analysis.directions import (
     DirectionInput,
     HistoryStats,
@@ -672,3 +676,175 @@ def test_a_theme_every_document_mentions_does_not_outrank_a_documents_own_subjec
         )
         found = rank_directions([*everywhere, plan], [])
         assert rank_of(found, own) < rank_of(found, common)
+
+
+# --------------------------------------------------------------------------- off the fetch path
+
+
+class _Clock:
+    def __init__(self, start: str) -> None:
+        self.now = datetime.fromisoformat(start)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+_PLAN = (
+    "一、总体要求\n坚持创新驱动。\n二、新兴产业\n大力发展低空经济。建设低空经济示范区。"
+    "培育银发经济。\n三、人才培养\n推进产教融合。深化校企合作。"
+)
+
+
+def _stored_week(path: Path, clock: _Clock) -> Store:
+    store = Store.open(path, clock=clock)
+    _save(store, "https://a.gov.cn/old", "旧规划", "一、总体要求\n深化产教融合。", "municipal")
+    clock.advance(days=8)
+    _save(store, "https://a.gov.cn/plan", "关于培育低空经济的实施方案", _PLAN, "national")
+    _save(store, "https://a.gov.cn/news", "区里的消息", "区里也要支持低空经济。", "district")
+    return store
+
+
+def test_a_second_ranking_of_the_same_week_segments_nothing_and_gives_the_same_result(
+    tmp_path: Path,
+) -> None:
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    with _stored_week(tmp_path / "w.db", clock) as store:
+        start, end = "2026-01-08", "2026-01-15"
+        before = T.tokenizer_calls()
+        first = directions_for_period(store, start, end)
+        made = T.tokenizer_calls() - before
+        assert made > 0  # the week's versions were segmented once …
+        assert len(store.segmentations(range(1, 10))) == 2  # … and kept
+        before = T.tokenizer_calls()
+        second = directions_for_period(store, start, end)
+        assert T.tokenizer_calls() == before  # … so the second ranking segments nothing
+        assert second == first
+        assert first[0].direction == "低空经济研究"
+
+
+def test_a_stored_segmentation_that_no_longer_fits_is_made_again(tmp_path: Path) -> None:
+    from watcher.models import Segmentation
+
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    with _stored_week(tmp_path / "w.db", clock) as store:
+        start, end = "2026-01-08", "2026-01-15"
+        fresh = directions_for_period(store, start, end)
+        kept = store.segmentations([2, 3])
+        # a segmentation of another text (the sentences were split differently by an old
+        # release): ranking must not trust it
+        store.save_segmentations({2: Segmentation(kept[2].analyser, ((1, 1),) * 3)})
+        before = T.tokenizer_calls()
+        assert directions_for_period(store, start, end) == fresh
+        assert T.tokenizer_calls() > before
+        assert store.segmentations([2])[2] == kept[2]
+
+
+def _config(rank_every: int = 15) -> Any:
+    from watcher.config import parse_config
+
+    return parse_config(
+        f"settings:\n  directions: {{rank_every_minutes: {rank_every}}}\n"
+        "sources:\n  - id: a\n    name: 甲\n    level: national\n"
+        "    lists: [{url: 'https://a.gov.cn/', item: 'a'}]\n"
+    )
+
+
+def test_the_daemon_ranks_in_its_own_job_debounced_and_before_the_digest(tmp_path: Path) -> None:
+    from watcher.pipeline.scheduler import Daemon
+
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    db = tmp_path / "w.db"
+    _stored_week(db, clock).close()
+    daemon = Daemon(lambda: _config(rank_every=15), db, clock=clock)
+    assert Store.open(db).ranking_stale()
+    daemon._rank_directions()
+    assert daemon.ranking.runs == 1
+    with Store.open(db) as store:
+        assert not store.ranking_stale()
+        assert store.directions("2026-W02")[0].direction == "低空经济研究"
+    daemon._rank_directions()  # nothing new: no ranking
+    clock.advance(minutes=1)
+    with Store.open(db, clock=clock) as store:
+        _save(
+            store, "https://a.gov.cn/late", "银发经济方案", "一、任务\n培育银发经济。", "national"
+        )
+    daemon._rank_directions()  # something new, but only a minute after the last ranking
+    assert daemon.ranking.runs == 1
+    clock.advance(minutes=14)
+    daemon._rank_directions()  # 15 minutes: due
+    assert daemon.ranking.runs == 2
+    clock.advance(minutes=1)
+    with Store.open(db, clock=clock) as store:
+        _save(
+            store, "https://a.gov.cn/late2", "冰雪经济方案", "一、任务\n发展冰雪经济。", "national"
+        )
+    daemon._rank_directions(force=True)  # what the digest job does first
+    assert daemon.ranking.runs == 3
+
+
+def test_source_jobs_never_rank_but_watcher_check_ranks_once(tmp_path: Path) -> None:
+    """The daemon's per-source cycle leaves the ranking to its own job; a whole cycle ranks."""
+    from tests.test_daemon import LIST, PAGE, SOURCES
+    from watcher.config import parse_config
+    from watcher.demo.server import DemoServer
+    from watcher.pipeline.cycle import Pipeline
+    from watcher.pipeline.scheduler import Daemon
+
+    site = tmp_path / "sites" / "www.hc.gov.cn" / "xxgk" / "gggs"
+    (site / "202507").mkdir(parents=True)
+    (site / "index.html").write_text(LIST, encoding="utf-8")
+    (site / "202507" / "t20250707_1.html").write_text(PAGE.format(deadline="7月20日"), "utf-8")
+    with DemoServer(root=tmp_path / "sites") as server:
+        config = parse_config(SOURCES.format(base=server.base_url))
+        job = Daemon(lambda: config, tmp_path / "job.db")
+        job._run_source("hc-test")  # what the daemon's source job runs
+        with Store.open(tmp_path / "check.db") as store:  # what `watcher check` runs
+            report = asyncio.run(Pipeline(config, store).run_cycle())
+            assert report.total("new_documents") == 1
+            assert not store.ranking_stale() and store.latest_directions_period()
+    with Store.open(tmp_path / "job.db") as store:
+        assert store.newest_version_id() == 1
+        assert store.ranking_stale() and store.latest_directions_period() is None
+
+
+def test_the_digest_and_the_web_page_read_the_stored_ranking(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from watcher.config import DigestSettings
+    from watcher.deliver.digest import build_digest
+    from watcher.periods import week_bounds
+    from watcher.pipeline.ranking import refresh_directions
+    from watcher.web import create_app
+
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    db = tmp_path / "w.db"
+    with _stored_week(db, clock) as store:
+        refresh_directions(store, _config(), now=clock())
+        week = "2026-W02"
+        ranked = store.directions(week)
+        assert ranked[0].direction == "低空经济研究" and ranked[0].reason
+        # mark the stored ranking so that reading it can be told from ranking again
+        marked = [Direction("存储的方向研究", ("存储的方向",), 9.0, (), "存储的理由。"), *ranked]
+        store.save_ranking(
+            week,
+            week_bounds(week),
+            marked,
+            through_version_id=store.newest_version_id(),
+            analyser=analyser(),
+            limit=10,
+        )
+        before = T.tokenizer_calls()
+        digest = build_digest(store, week, DigestSettings(), save=False)
+        assert "存储的方向研究" in digest.markdown
+        assert T.tokenizer_calls() == before
+        # a version stored since makes the stored ranking stale: the digest ranks again
+        _save(store, "https://a.gov.cn/x", "冰雪经济方案", "一、任务\n发展冰雪经济。", "national")
+        again = build_digest(store, week, DigestSettings(), save=False)
+        assert "存储的方向研究" not in again.markdown
+    page = TestClient(create_app(db, clock=clock)).get("/").text
+    assert "存储的方向研究" in page
