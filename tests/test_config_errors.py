@@ -51,20 +51,21 @@ def _error(path: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "hint"),
+    ("text", "line", "hint", "key"),
     [
-        ("sources:\n  - id: a\n    name: 市教委: 通知\n", 3, "冒号"),
-        ("sources:\n  - id: a\n\tname: x\n", 3, "Tab"),
-        ('sources:\n  - id: a\n    name: "未闭合\n', 4, "引号"),
+        ("sources:\n  - id: a\n    name: 市教委: 通知\n", 3, "冒号", "name"),
+        ("sources:\n  - id: a\n\tname: x\n", 3, "Tab", "name"),
+        ('sources:\n  - id: a\n    name: "未闭合\n', 4, "引号", None),
     ],
     ids=["colon-in-value", "tab", "open-quote"],
 )
 def test_yaml_syntax_error_is_chinese_with_file_line_and_hint(
-    tmp_path: Path, text: str, line: int, hint: str
+    tmp_path: Path, text: str, line: int, hint: str, key: str | None
 ) -> None:
     path = _write(tmp_path, text)
     message = _error(path)
     assert f"{path}:{line}:" in message, message
+    assert key is None or f"键 {key}" in message, message
     assert "YAML 语法错误" in message and hint in message, message
     assert not _ENGLISH.search(message), message
     assert "unicode string" not in message

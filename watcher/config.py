@@ -373,7 +373,9 @@ def _describe_yaml(exc: yaml.YAMLError, text: str, filename: str) -> str:
     shown = lines[mark.line].strip() if mark.line < len(lines) else ""
     where = f"{filename}:{line_no}:{mark.column + 1}"
     quoted = f"：「{shown[:80]}」" if shown else ""
-    return f"{where}: YAML 语法错误（第 {line_no} 行第 {mark.column + 1} 列{quoted}）：{hint}。"
+    key = re.match(r"^-?\s*([\w.-]+)\s*:", shown)
+    at_key = f"键 {key.group(1)}: " if key else ""
+    return f"{where}: {at_key}YAML 语法错误（第 {line_no} 行第 {mark.column + 1} 列{quoted}）：{hint}。"
 
 
 #: pydantic's error types in Chinese; ``{…}`` are filled from the error's context.
