@@ -7,7 +7,7 @@ Chongqing 规划 as the period, the national 纲要 as history) and only speed i
 
 For each editors' choice it prints the rank (1 = first) that
 
-  - ``watcher.directions.rank_directions`` gives it, and
+  - ``watcher.analysis.directions.rank_directions`` gives it, and
   - the obvious alternatives give it: ``jieba.analyse.extract_tags`` (TF-IDF with jieba's IDF
     table) and ``jieba.analyse.textrank`` over the period's text, both with the project's policy
     vocabulary loaded and its aliases applied (AI → 人工智能), so they see the same words;
@@ -31,9 +31,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.support.bulletin import EDITORS_CHOICES, bulletin_items, history_documents  # noqa: E402
-from watcher import terms as T  # noqa: E402
-from watcher.directions import DirectionInput, rank_directions  # noqa: E402
-from watcher.structure import parse  # noqa: E402
+from watcher.analysis.directions import DirectionInput, rank_directions  # noqa: E402
+from watcher.text import terms as T  # noqa: E402
+from watcher.text.structure import parse  # noqa: E402
 
 SEEDS = REPO.parent / "shared" / "seeds"
 DEMO = REPO / "tests" / "fixtures" / "text"
@@ -65,16 +65,19 @@ def _jieba_keywords(method: str) -> Callable[[Sequence[DirectionInput], Sequence
             import jieba.posseg
 
             extractor.tokenizer = extractor.postokenizer = jieba.posseg.POSTokenizer(T._tokenizer())
-        text = T.matching_copy("\n".join(
-            "\n".join((item.title, *(s.text for s in item.sections))) for item in items))
+        text = T.matching_copy(
+            "\n".join("\n".join((item.title, *(s.text for s in item.sections))) for item in items)
+        )
         if method == "textrank":
             # the vocabulary's words carry no part of speech (tag x): allow them, or TextRank
             # would never return a policy term
             words: list[str] = extractor.extract_tags(
-                text, topK=2000, allowPOS=("ns", "n", "vn", "v", "x"))
+                text, topK=2000, allowPOS=("ns", "n", "vn", "v", "x")
+            )
         else:
             words = extractor.extract_tags(text, topK=2000)
         return words
+
     return run
 
 
@@ -136,8 +139,9 @@ def editors(short: bool) -> None:
 def demo_only(short: bool) -> None:
     plan = (DEMO / "cq_guihua.txt").read_text(encoding="utf-8")
     national = (DEMO / "national_gangyao.txt").read_text(encoding="utf-8")
-    item = DirectionInput.from_tree(parse(plan, "重庆规划"), title="重庆规划", level="municipal",
-                                    source_id="cq")
+    item = DirectionInput.from_tree(
+        parse(plan, "重庆规划"), title="重庆规划", level="municipal", source_id="cq"
+    )
     print("../shared is absent: ranking the in-repo 规划 against the 纲要 (speed only)")
     print(f"{'method':<16}{'directions':>11}  {'s/run':>7}  {'chars':>8}")
     for name, method in METHODS.items():

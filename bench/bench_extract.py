@@ -28,7 +28,7 @@ import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
 from tests.support.metric import SetScore, score_page, score_set  # noqa: E402
-from watcher.extract import extract  # noqa: E402
+from watcher.ingest.extract import extract  # noqa: E402
 from watcher.models import META_KEYS  # noqa: E402
 
 EXTRACT_DEV = REPO.parent / "shared" / "extract-dev" / "cwced-dev"
@@ -66,8 +66,10 @@ def dev_pages(limit: int | None) -> list[tuple[str, str]]:
     truth = json.loads((EXTRACT_DEV / "ground-truth.json").read_text(encoding="utf-8"))
     ids = sorted(truth)[:limit] if limit else sorted(truth)
     return [
-        (gzip.decompress((EXTRACT_DEV / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"),
-         truth[i]["articleBody"])
+        (
+            gzip.decompress((EXTRACT_DEV / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"),
+            truth[i]["articleBody"],
+        )
         for i in ids
     ]
 
@@ -75,7 +77,9 @@ def dev_pages(limit: int | None) -> list[tuple[str, str]]:
 def fixture_pages() -> list[tuple[Path, dict[str, object]]]:
     out = []
     for gold_path in sorted(FIXTURES.rglob("*.json")):
-        out.append((gold_path.with_suffix(".html"), json.loads(gold_path.read_text(encoding="utf-8"))))
+        out.append(
+            (gold_path.with_suffix(".html"), json.loads(gold_path.read_text(encoding="utf-8")))
+        )
     return out
 
 
@@ -136,8 +140,10 @@ def speed(rounds: int) -> None:
     print("\nspeed (pages/s, single process)")
     small, large = _big_page(30_000), _big_page(300_000)
     pages = {
-        "~30 KB template": small, "~300 KB template": large,
-        "~30 KB fallback": _untemplated(small), "~300 KB fallback": _untemplated(large),
+        "~30 KB template": small,
+        "~300 KB template": large,
+        "~30 KB fallback": _untemplated(small),
+        "~300 KB fallback": _untemplated(large),
     }
     for label, html in pages.items():
         row = [f"  {label:<17} ({len(html.encode()) // 1024:>3} KB)"]
@@ -155,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="a few pages, a few seconds")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)   # trafilatura logs every page it discards
+    logging.disable(logging.WARNING)  # trafilatura logs every page it discards
 
     dev = dev_pages(8 if args.short else None)
     if dev:
@@ -163,7 +169,9 @@ def main() -> None:
     else:
         print("\nextract-dev: ../shared/extract-dev is absent; skipped")
     fixtures = fixture_pages()
-    with_text = [(p.read_text(encoding="utf-8"), str(g["text"])) for p, g in fixtures if g.get("text")]
+    with_text = [
+        (p.read_text(encoding="utf-8"), str(g["text"])) for p, g in fixtures if g.get("text")
+    ]
     print_quality(f"fixture pages ({len(with_text)} pages with gold text)", quality(with_text))
     metadata_accuracy(fixtures)
     speed(3 if args.short else 20)

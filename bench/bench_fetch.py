@@ -25,14 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.loopback import LoopbackServer, Reply
 from watcher.config import FetchSettings, ListSpec, Source
-from watcher.fetch import Fetcher
+from watcher.ingest.fetch import Fetcher
 from watcher.models import FetchAttempt, Fetched
 
 HOSTS = 10
 LATENCY = 0.05
 SETTINGS = FetchSettings(
-    per_host_concurrency=2, min_delay_seconds=0.02, jitter_seconds=0.01, timeout_seconds=10,
-    retries=0, backoff_base_seconds=0.1,
+    per_host_concurrency=2,
+    min_delay_seconds=0.02,
+    jitter_seconds=0.01,
+    timeout_seconds=10,
+    retries=0,
+    backoff_base_seconds=0.1,
 )
 PARAGRAPH = "各区县教委、各高等职业学校要深化产教融合、校企合作，推进职业教育高质量发展。"
 
@@ -47,8 +51,11 @@ def _serve(conn: Connection, pages: int) -> None:
     servers = [LoopbackServer(latency=LATENCY).start() for _ in range(HOSTS)]
     for h, srv in enumerate(servers):
         for n in range(pages):
-            srv.route(f"/p/{n}.html", Reply(headers={"Content-Type": "text/html; charset=utf-8"},
-                                            body=page(h, n)), etag=f'"h{h}p{n}"')
+            srv.route(
+                f"/p/{n}.html",
+                Reply(headers={"Content-Type": "text/html; charset=utf-8"}, body=page(h, n)),
+                etag=f'"h{h}p{n}"',
+            )
     conn.send([srv.base_url for srv in servers])
     conn.recv()
     for srv in servers:
@@ -62,10 +69,14 @@ def theoretical_minimum(pages: int, s: FetchSettings = SETTINGS, latency: float 
     return max(spacing, concurrency)
 
 
-async def _cycle(urls: list[str], source: Source, etags: dict[str, str]) -> tuple[list[Fetched], list[FetchAttempt]]:
+async def _cycle(
+    urls: list[str], source: Source, etags: dict[str, str]
+) -> tuple[list[Fetched], list[FetchAttempt]]:
     attempts: list[FetchAttempt] = []
     async with Fetcher(SETTINGS, on_attempt=attempts.append) as fetcher:
-        results = await asyncio.gather(*(fetcher.fetch(u, source=source, etag=etags.get(u)) for u in urls))
+        results = await asyncio.gather(
+            *(fetcher.fetch(u, source=source, etag=etags.get(u)) for u in urls)
+        )
     return list(results), attempts
 
 
@@ -77,8 +88,14 @@ def run(pages: int) -> list[dict[str, object]]:
         bases: list[str] = parent.recv()
         # interleave hosts, as a scheduler running many sources would
         urls = [f"{b}/p/{n}.html" for n in range(pages) for b in bases]
-        source = Source(id="bench", name="基准", level="municipal", allow_private=True,
-                        lists=(ListSpec(url=bases[0] + "/", item="a"),), allowed_hosts=("127.0.0.1",))
+        source = Source(
+            id="bench",
+            name="基准",
+            level="municipal",
+            allow_private=True,
+            lists=(ListSpec(url=bases[0] + "/", item="a"),),
+            allowed_hosts=("127.0.0.1",),
+        )
         rows: list[dict[str, object]] = []
         etags: dict[str, str] = {}
         for name in ("full (200)", "revisit (304)"):
@@ -87,12 +104,19 @@ def run(pages: int) -> list[dict[str, object]]:
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
             etags = {r.url: r.etag for r in results if r.etag}
             minimum = theoretical_minimum(pages)
-            rows.append({
-                "cycle": name, "requests": len(attempts), "wall_s": wall, "min_s": minimum,
-                "ratio": wall / minimum, "cpu_s": cpu, "cpu_ms_per_req": 1000 * cpu / len(attempts),
-                "body_mb": sum(len(r.content) for r in results) / 1e6,
-                "statuses": dict(Counter(a.status for a in attempts)),
-            })
+            rows.append(
+                {
+                    "cycle": name,
+                    "requests": len(attempts),
+                    "wall_s": wall,
+                    "min_s": minimum,
+                    "ratio": wall / minimum,
+                    "cpu_s": cpu,
+                    "cpu_ms_per_req": 1000 * cpu / len(attempts),
+                    "body_mb": sum(len(r.content) for r in results) / 1e6,
+                    "statuses": dict(Counter(a.status for a in attempts)),
+                }
+            )
         return rows
     finally:
         parent.send("stop")
@@ -104,15 +128,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--short", action="store_true", help="10 hosts × 20 pages instead of × 200")
     args = ap.parse_args(argv)
     pages = 20 if args.short else 200
-    print(f"{HOSTS} hosts × {pages} pages, latency {LATENCY * 1000:.0f} ms, per-host concurrency "
-          f"{SETTINGS.per_host_concurrency}, min delay {SETTINGS.min_delay_seconds * 1000:.0f} ms "
-          f"+ jitter ≤{SETTINGS.jitter_seconds * 1000:.0f} ms")
+    print(
+        f"{HOSTS} hosts × {pages} pages, latency {LATENCY * 1000:.0f} ms, per-host concurrency "
+        f"{SETTINGS.per_host_concurrency}, min delay {SETTINGS.min_delay_seconds * 1000:.0f} ms "
+        f"+ jitter ≤{SETTINGS.jitter_seconds * 1000:.0f} ms"
+    )
     header = f"{'cycle':<14}{'requests':>9}{'wall s':>9}{'min s':>8}{'ratio':>7}{'cpu s':>8}{'cpu ms/req':>11}{'body MB':>9}  statuses"
     print(header)
     print("-" * len(header))
     for r in run(pages):
-        print(f"{r['cycle']:<14}{r['requests']:>9}{r['wall_s']:>9.2f}{r['min_s']:>8.2f}{r['ratio']:>7.2f}"
-              f"{r['cpu_s']:>8.2f}{r['cpu_ms_per_req']:>11.2f}{r['body_mb']:>9.2f}  {r['statuses']}")
+        print(
+            f"{r['cycle']:<14}{r['requests']:>9}{r['wall_s']:>9.2f}{r['min_s']:>8.2f}{r['ratio']:>7.2f}"
+            f"{r['cpu_s']:>8.2f}{r['cpu_ms_per_req']:>11.2f}{r['body_mb']:>9.2f}  {r['statuses']}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,14 +33,23 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
             result = run_load(Path(tmp) / "watcher.db", sources, args.pages)
             size = (Path(tmp) / "watcher.db").stat().st_size
-        rows.append({**vars(result), "rss_growth_mb": round(result.rss_growth_mb, 1),
-                     "seconds": round(result.seconds, 2),
-                     "pages_per_second": round(result.pages / result.seconds, 1),
-                     "store_mb": round(size / 1048576, 1)})
+        rows.append(
+            {
+                **vars(result),
+                "rss_growth_mb": round(result.rss_growth_mb, 1),
+                "seconds": round(result.seconds, 2),
+                "pages_per_second": round(result.pages / result.seconds, 1),
+                "store_mb": round(size / 1048576, 1),
+            }
+        )
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))
     for row in rows:
-        print("| " + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in row.values()) + " |")
+        print(
+            "| "
+            + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in row.values())
+            + " |"
+        )
     return 0
 
 

@@ -39,16 +39,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from watcher.diff import text_fingerprint  # noqa: E402
-from watcher.normalize import normalize  # noqa: E402
+from watcher.analysis.diff import text_fingerprint  # noqa: E402
 from watcher.store import Store  # noqa: E402
-from watcher.structure import parse, to_outline_json  # noqa: E402
+from watcher.text.normalize import normalize  # noqa: E402
+from watcher.text.structure import parse, to_outline_json  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "text"
 SEED = 20241231
 #: Chinese queries: common policy phrases, a rarer one and one absent from the corpus (the worst
 #: case for LIKE, which must read every row to say "nothing").
-QUERIES = ("职业教育", "产教融合", "人工智能", "高质量教育体系", "卓越工程师", "职普融通", "量子计算机")
+QUERIES = (
+    "职业教育",
+    "产教融合",
+    "人工智能",
+    "高质量教育体系",
+    "卓越工程师",
+    "职普融通",
+    "量子计算机",
+)
 MB = 1024 * 1024
 
 SHELL_HEAD = """<!DOCTYPE html>
@@ -72,8 +80,23 @@ SHELL_TAIL = """</div></div>
 <script>var _hmt = _hmt || [];(function(){{var hm = document.createElement("script");hm.src = "https://hm.example/hm.js?0f";var s = document.getElementsByTagName("script")[0];s.parentNode.insertBefore(hm, s);}})();</script>
 </div></body></html>
 """
-NAV_ITEMS = ("首页", "要闻动态", "政务公开", "政策文件", "政策解读", "办事服务", "互动交流", "数据发布",
-             "专题专栏", "重庆概况", "市长信箱", "在线访谈", "政府公报", "统计信息", "人事信息")
+NAV_ITEMS = (
+    "首页",
+    "要闻动态",
+    "政务公开",
+    "政策文件",
+    "政策解读",
+    "办事服务",
+    "互动交流",
+    "数据发布",
+    "专题专栏",
+    "重庆概况",
+    "市长信箱",
+    "在线访谈",
+    "政府公报",
+    "统计信息",
+    "人事信息",
+)
 
 
 @dataclass
@@ -99,14 +122,20 @@ def _edit(text: str, rng: random.Random) -> str:
     kind = rng.randrange(3)
     if kind == 0 and (nums := list(re.finditer(r"\d+", text))):
         m = rng.choice(nums)
-        return text[:m.start()] + str(int(m.group()) + rng.randint(1, 9)) + text[m.end():]
+        return text[: m.start()] + str(int(m.group()) + rng.randint(1, 9)) + text[m.end() :]
     sentences = [m.end() for m in re.finditer("。", text)]
     if not sentences:
         return text + "（修订）"
     at = rng.choice(sentences)
     if kind == 1:
-        clause = rng.choice(("加强督导检查，确保各项任务落地见效。", "探索建立动态调整机制。",
-                             "鼓励有条件的区县先行先试。", "完善经费保障和考核评价办法。"))
+        clause = rng.choice(
+            (
+                "加强督导检查，确保各项任务落地见效。",
+                "探索建立动态调整机制。",
+                "鼓励有条件的区县先行先试。",
+                "完善经费保障和考核评价办法。",
+            )
+        )
         return text[:at] + clause + text[at:]
     start = text.rfind("。", 0, at - 1) + 1
     return text[:start] + text[at:]
@@ -114,13 +143,19 @@ def _edit(text: str, rng: random.Random) -> str:
 
 def _html(title: str, text: str, i: int, visits: int) -> bytes:
     date = f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}"
-    nav = "".join(f'<li><a href="/{k}/" target="_blank">{name}</a></li>'
-                  for k, name in enumerate(NAV_ITEMS))
-    related = "".join(f'<li><a href="/zwgk/t2025{k:04d}.html">关于做好2025年第{k}批教育项目申报工作的通知</a></li>'
-                      for k in range(12))
-    body = "".join(f'<p style="text-indent: 2em; line-height: 1.8;">{p}</p>\n' for p in text.split("\n"))
-    head = SHELL_HEAD.format(title=title, date=date, nav=nav, index=f"{i:05d}", number=i % 300,
-                             visits=visits)
+    nav = "".join(
+        f'<li><a href="/{k}/" target="_blank">{name}</a></li>' for k, name in enumerate(NAV_ITEMS)
+    )
+    related = "".join(
+        f'<li><a href="/zwgk/t2025{k:04d}.html">关于做好2025年第{k}批教育项目申报工作的通知</a></li>'
+        for k in range(12)
+    )
+    body = "".join(
+        f'<p style="text-indent: 2em; line-height: 1.8;">{p}</p>\n' for p in text.split("\n")
+    )
+    head = SHELL_HEAD.format(
+        title=title, date=date, nav=nav, index=f"{i:05d}", number=i % 300, visits=visits
+    )
     return (head + body + SHELL_TAIL.format(related=related)).encode("utf-8")
 
 
@@ -145,7 +180,9 @@ def corpus(documents: int, versions: int, seed: int = SEED) -> Iterator[list[Ver
             if v:
                 for _ in range(rng.randint(1, 3)):
                     text = _edit(text, rng)
-            out.append(Version(url, title, text, _html(title, text, i, rng.randint(100, 99999)), outline))
+            out.append(
+                Version(url, title, text, _html(title, text, i, rng.randint(100, 99999)), outline)
+            )
         yield out
 
 
@@ -173,14 +210,28 @@ class NoSearchStore(Store):
 
 def _save(store: Store, v: Version) -> None:
     blob = store.put_blob(v.html, "text/html")
-    store.save_version(url=v.url, identity_key=v.title, title=v.title, text=v.text,
-                       text_hash=text_fingerprint(v.text), meta={"issuer": "重庆市教育委员会"},
-                       source_id="bench", level="municipal", kind="通知", structure_json=v.outline,
-                       blob_hash=blob, encoding="utf-8")
+    store.save_version(
+        url=v.url,
+        identity_key=v.title,
+        title=v.title,
+        text=v.text,
+        text_hash=text_fingerprint(v.text),
+        meta={"issuer": "重庆市教育委员会"},
+        source_id="bench",
+        level="municipal",
+        kind="通知",
+        blob_hash=blob,
+        encoding="utf-8",
+    )
 
 
-def load(path: Path, docs: list[list[Version]], *, store_cls: type[Store] = Store,
-         one_transaction: bool = False) -> float:
+def load(
+    path: Path,
+    docs: list[list[Version]],
+    *,
+    store_cls: type[Store] = Store,
+    one_transaction: bool = False,
+) -> float:
     """Write every version into a new store at ``path``; returns seconds spent writing."""
     with store_cls.open(path) as store:
         order = [v for versions in zip(*docs, strict=True) for v in versions]  # cycle by cycle
@@ -207,10 +258,17 @@ def table_bytes(path: Path) -> dict[str, int]:
         conn.close()
     groups: dict[str, int] = {}
     for name, size in rows:
-        key = ("FTS copy of text" if name == "search_content" else
-               "FTS trigram index" if name.startswith("search") else
-               "blobs (raw HTML)" if "blobs" in name else
-               "versions" if "versions" in name else "other")
+        key = (
+            "FTS copy of text"
+            if name == "search_content"
+            else "FTS trigram index"
+            if name.startswith("search")
+            else "blobs (raw HTML)"
+            if "blobs" in name
+            else "versions"
+            if "versions" in name
+            else "other"
+        )
         groups[key] = groups.get(key, 0) + int(size)
     return groups
 
@@ -240,16 +298,24 @@ def search_table(path: Path, repeat: int) -> list[tuple[str, int, float, float, 
             hits = len(conn.execute(fts_sql, fts_args).fetchall())
             like_hits = len(conn.execute(like_sql, like_args).fetchall())
             assert hits == like_hits, (q, hits, like_hits)  # same answer, or the race is unfair
-            rows.append((q, hits, _median_ms(run(fts_sql, fts_args), repeat),
-                         _median_ms(run(ranked_sql, fts_args), repeat),
-                         _median_ms(run(like_sql, like_args), repeat)))
+            rows.append(
+                (
+                    q,
+                    hits,
+                    _median_ms(run(fts_sql, fts_args), repeat),
+                    _median_ms(run(ranked_sql, fts_args), repeat),
+                    _median_ms(run(like_sql, like_args), repeat),
+                )
+            )
     finally:
         conn.close()
     return rows
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--short", action="store_true", help="30 documents × 2 versions")
     ap.add_argument("--documents", type=int, help="documents (default 1000; --short 30)")
     ap.add_argument("--versions", type=int, help="versions per document (default 3; --short 2)")
@@ -262,9 +328,11 @@ def main() -> None:
     html_bytes = sum(len(v.html) for d in docs for v in d)
     zipped = sum(len(zlib.compress(v.html, 6)) for d in docs for v in d)
     text_zipped = sum(len(zlib.compress(v.text.encode("utf-8"), 6)) for d in docs for v in d)
-    print(f"{n_docs:,} documents × {n_versions} versions = {n:,} versions; text "
-          f"{text_bytes / n / 1024:.1f} KB/version (zlib: {text_zipped / n / 1024:.1f} KB), raw HTML {html_bytes / n / 1024:.1f} KB/version "
-          f"(zlib level 6: {zipped / n / 1024:.1f} KB)")
+    print(
+        f"{n_docs:,} documents × {n_versions} versions = {n:,} versions; text "
+        f"{text_bytes / n / 1024:.1f} KB/version (zlib: {text_zipped / n / 1024:.1f} KB), raw HTML {html_bytes / n / 1024:.1f} KB/version "
+        f"(zlib level 6: {zipped / n / 1024:.1f} KB)"
+    )
     print()
     with tempfile.TemporaryDirectory() as tmp:
         ours, raw, giant = (Path(tmp) / f"{k}.db" for k in ("ours", "raw", "giant"))
@@ -278,14 +346,25 @@ def main() -> None:
         print(header)
         print("-" * len(header))
         sizes = {}
-        for label, path in (("ours (zlib blobs, sha256-keyed)", ours), ("raw HTML uncompressed", raw)):
+        for label, path in (
+            ("ours (zlib blobs, sha256-keyed)", ours),
+            ("raw HTML uncompressed", raw),
+        ):
             sizes[label] = path.stat().st_size
-            print(f"{label:<32} {sizes[label] / MB:>8.2f} {sizes[label] / n / 1024:>10.1f} "
-                  f"{sizes[label] / n * 1000 / MB:>18.2f}")
-        print(f"ratio uncompressed / ours: {sizes['raw HTML uncompressed'] / sizes['ours (zlib blobs, sha256-keyed)']:.2f}×")
-        print("where the bytes go (ours):", ", ".join(
-            f"{k} {v / n / 1024:.1f} KB/version ({v / sizes['ours (zlib blobs, sha256-keyed)']:.0%})"
-            for k, v in sorted(table_bytes(ours).items(), key=lambda kv: -kv[1])))
+            print(
+                f"{label:<32} {sizes[label] / MB:>8.2f} {sizes[label] / n / 1024:>10.1f} "
+                f"{sizes[label] / n * 1000 / MB:>18.2f}"
+            )
+        print(
+            f"ratio uncompressed / ours: {sizes['raw HTML uncompressed'] / sizes['ours (zlib blobs, sha256-keyed)']:.2f}×"
+        )
+        print(
+            "where the bytes go (ours):",
+            ", ".join(
+                f"{k} {v / n / 1024:.1f} KB/version ({v / sizes['ours (zlib blobs, sha256-keyed)']:.0%})"
+                for k, v in sorted(table_bytes(ours).items(), key=lambda kv: -kv[1])
+            ),
+        )
         # FTS5 keeps a deleted row's postings until segments merge; 'optimize' merges them all.
         with sqlite3.connect(ours) as conn:
             conn.execute("INSERT INTO search(search) VALUES ('optimize')")
@@ -294,9 +373,11 @@ def main() -> None:
             conn.execute("VACUUM")
         conn.close()
         optimized = ours.stat().st_size
-        print(f"after FTS 'optimize' + VACUUM: {optimized / MB:.2f} MB, {optimized / n / 1024:.1f} KB/version "
-              f"({sizes['ours (zlib blobs, sha256-keyed)'] / optimized:.2f}× smaller); FTS index now "
-              f"{table_bytes(ours).get('FTS trigram index', 0) / n_docs / 1024:.1f} KB per indexed document")
+        print(
+            f"after FTS 'optimize' + VACUUM: {optimized / MB:.2f} MB, {optimized / n / 1024:.1f} KB/version "
+            f"({sizes['ours (zlib blobs, sha256-keyed)'] / optimized:.2f}× smaller); FTS index now "
+            f"{table_bytes(ours).get('FTS trigram index', 0) / n_docs / 1024:.1f} KB per indexed document"
+        )
         print()
 
         print("2. write throughput (put_blob + save_version + FTS, WAL, synchronous=NORMAL)")
@@ -316,7 +397,9 @@ def main() -> None:
         print("-" * len(header))
         results = search_table(ours, repeat=3 if args.short else 7)
         for q, hits, fts, ranked, like in results:
-            print(f"{q:<{20 - len(q)}} {hits:>5} | {fts:>8.2f} {ranked:>9.2f} | {like:>8.2f} | {like / fts:>7.0f}×")
+            print(
+                f"{q:<{20 - len(q)}} {hits:>5} | {fts:>8.2f} {ranked:>9.2f} | {like:>8.2f} | {like / fts:>7.0f}×"
+            )
         geo = statistics.geometric_mean([r[4] / r[2] for r in results])
         print(f"geometric mean LIKE / FTS: {geo:.0f}×")
 

@@ -33,15 +33,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.daemon_kills:
             daemon_dir = Path(tmp) / "daemon"
             daemon_dir.mkdir()
-            stats = daemon_kill_loop(daemon_dir, kills=args.daemon_kills, docs=args.docs,
-                                     seed=args.seed, max_delay=3.0)
+            stats = daemon_kill_loop(
+                daemon_dir, kills=args.daemon_kills, docs=args.docs, seed=args.seed, max_delay=3.0
+            )
             assert stats.duplicates <= stats.sending_at_kill, stats.summary()
             result["daemon"] = stats.summary()
         if args.deliver_kills:
             deliver_dir = Path(tmp) / "deliver"
             deliver_dir.mkdir()
-            stats = deliver_kill_loop(deliver_dir, kills=args.deliver_kills, alerts=args.alerts,
-                                      seed=args.seed, receiver_delay=0.0)
+            stats = deliver_kill_loop(
+                deliver_dir,
+                kills=args.deliver_kills,
+                alerts=args.alerts,
+                seed=args.seed,
+                receiver_delay=0.0,
+            )
             assert stats.duplicates <= stats.sending_at_kill, stats.summary()
             result["deliver"] = stats.summary()
     print(json.dumps(result, ensure_ascii=False, indent=2))

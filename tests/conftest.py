@@ -17,7 +17,9 @@ def seed_path(prefix: str) -> Path:
         for p in sorted(SEEDS.iterdir()):
             if p.name.startswith(prefix):
                 return p
-    pytest.skip(f"../shared/seeds/{prefix}_* is not beside this checkout (seeds are not copied into the repo)")
+    pytest.skip(
+        f"../shared/seeds/{prefix}_* is not beside this checkout (seeds are not copied into the repo)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +29,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     import asyncio
 
     from watcher.demo.server import DemoServer, demo_config
-    from watcher.pipeline import Pipeline
+    from watcher.pipeline.cycle import Pipeline
     from watcher.store import Store
 
     path = tmp_path_factory.mktemp("demo") / "watcher.db"

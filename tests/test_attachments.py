@@ -13,7 +13,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from watcher.attachments import (
+from watcher.errors import ExtractError, UnsafeInputError
+from watcher.ingest.attachments import (
     CELL_SEPARATOR,
     PAGE_BREAK,
     UNSUPPORTED_OLE,
@@ -22,7 +23,6 @@ from watcher.attachments import (
     text_from_bytes,
     text_from_file,
 )
-from watcher.errors import ExtractError, UnsafeInputError
 from watcher.models import Attachment
 
 # --------------------------------------------------------------------------- fixture builders
@@ -71,13 +71,17 @@ def make_pdf(pages: list[list[str]]) -> bytes:
             ops.append(b"<" + "".join(f"{ord(c):04X}" for c in line).encode() + b"> Tj T*")
         ops.append(b"ET")
         content = add(stream(b"\n".join(ops)))
-        kids.append(add(
-            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
-            b"/Contents %d 0 R >>" % (pages_obj, font, content)
-        ))
+        kids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
+                b"/Contents %d 0 R >>" % (pages_obj, font, content)
+            )
+        )
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj
     objects[pages_obj - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -88,7 +92,10 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for off in offsets:
         out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, catalog, xref)
+    )
     return out.getvalue()
 
 
@@ -140,7 +147,7 @@ def make_ofd(pages: list[list[tuple[float, float, str]]]) -> bytes:
     )
     entries["Doc_0/Document.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
-        '<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData>'
+        "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData>"
         f"<ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>"
     ).encode()
     for i, objects in enumerate(pages):
@@ -161,7 +168,12 @@ def make_ofd(pages: list[list[tuple[float, float, str]]]) -> bytes:
 
 
 def test_pdf_text_keeps_page_boundaries_as_form_feeds() -> None:
-    data = make_pdf([["一、总体要求", "到2027年，教育强国建设取得重要阶段性成效。"], ["二、重点任务", "（一）加强思想政治教育。"]])
+    data = make_pdf(
+        [
+            ["一、总体要求", "到2027年，教育强国建设取得重要阶段性成效。"],
+            ["二、重点任务", "（一）加强思想政治教育。"],
+        ]
+    )
     result = text_from_bytes(data, "pdf", name="纲要.pdf")
     assert result.kind == "pdf" and result.supported and result.pages == 2
     first, second = result.text.split(PAGE_BREAK)
@@ -216,7 +228,9 @@ def test_docx_paragraphs_and_table_rows_in_order_without_header_footer() -> None
     lines = result.text.split("\n")
     assert result.kind == "docx" and result.supported
     assert lines[0] == "关于印发《示例实施方案》的通知"
-    assert lines.index("一、总体要求") < lines.index(CELL_SEPARATOR.join(["序号", "指标", "2027年"]))
+    assert lines.index("一、总体要求") < lines.index(
+        CELL_SEPARATOR.join(["序号", "指标", "2027年"])
+    )
     assert CELL_SEPARATOR.join(["1", "普惠性幼儿园覆盖率", "92%"]) in lines
     assert lines[-1] == "二、重点任务"
     assert "页眉" not in result.text and "— 1 —" not in result.text
@@ -262,18 +276,24 @@ def test_corrupt_docx_is_extract_error() -> None:
 
 
 def test_zip_bomb_entry_with_absurd_ratio_is_rejected() -> None:
-    bomb = make_zip({"word/document.xml": b"<a/>", "word/media/huge.bin": b"\0" * (3 * 1024 * 1024)})
+    bomb = make_zip(
+        {"word/document.xml": b"<a/>", "word/media/huge.bin": b"\0" * (3 * 1024 * 1024)}
+    )
     with pytest.raises(UnsafeInputError, match="压缩"):
         text_from_bytes(bomb, "docx")
 
 
 def test_zip_with_too_many_entries_is_rejected() -> None:
-    many = make_zip({f"x/{i}.xml": b"<a/>" for i in range(5001)} | {"OFD.xml": b"<a/>"}, zipfile.ZIP_STORED)
+    many = make_zip(
+        {f"x/{i}.xml": b"<a/>" for i in range(5001)} | {"OFD.xml": b"<a/>"}, zipfile.ZIP_STORED
+    )
     with pytest.raises(UnsafeInputError, match="条目"):
         text_from_bytes(many, "ofd")
 
 
-@pytest.mark.parametrize("evil", ["../../etc/cron.d/x", "/etc/passwd", "Doc_0/../../x.xml", "C:/win.ini"])
+@pytest.mark.parametrize(
+    "evil", ["../../etc/cron.d/x", "/etc/passwd", "Doc_0/../../x.xml", "C:/win.ini"]
+)
 def test_zip_path_traversal_is_rejected(evil: str) -> None:
     data = make_zip({"OFD.xml": b"<a/>", evil: b"x"})
     with pytest.raises(UnsafeInputError, match="路径"):
@@ -284,10 +304,16 @@ def test_zip_path_traversal_is_rejected(evil: str) -> None:
 
 
 def test_ofd_pages_and_lines_in_reading_order() -> None:
-    data = make_ofd([
-        [(25, 30, "重庆市教育委员会"), (25, 40, "关于印发《示例方案》的通知"), (80, 40, "（试行）")],
-        [(25, 30, "一、总体要求"), (25, 37, "坚持立德树人。")],
-    ])
+    data = make_ofd(
+        [
+            [
+                (25, 30, "重庆市教育委员会"),
+                (25, 40, "关于印发《示例方案》的通知"),
+                (80, 40, "（试行）"),
+            ],
+            [(25, 30, "一、总体要求"), (25, 37, "坚持立德树人。")],
+        ]
+    )
     result = text_from_bytes(data, "ofd", name="通知.ofd")
     assert result.kind == "ofd" and result.pages == 2
     first, second = result.text.split(PAGE_BREAK)
@@ -332,7 +358,10 @@ TEXT = "重庆市教育委员会关于做好2025年职业教育工作的通知\n
         (TEXT.encode("utf-8"), TEXT),
         (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), TEXT),
         (TEXT.encode("gb18030"), TEXT),
-        ("重慶市教育委員會關於做好職業教育工作的通知".encode("big5"), "重慶市教育委員會關於做好職業教育工作的通知"),
+        (
+            "重慶市教育委員會關於做好職業教育工作的通知".encode("big5"),
+            "重慶市教育委員會關於做好職業教育工作的通知",
+        ),
     ],
     ids=["utf8", "utf8-bom", "gbk", "big5"],
 )
@@ -370,8 +399,18 @@ def test_text_from_file(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- body is only a link
 
-PDF_ATT = (Attachment(url="https://www.gsdrc.gov.cn/P020250301.pdf", name="甘肃省加快构建现代化产业体系实施方案.pdf", ext="pdf"),)
-DOCX_ATT = (Attachment(url="./202407/W020240701.docx", name="附件1：渝中区协同育人实验区建设方案", ext="docx"),)
+PDF_ATT = (
+    Attachment(
+        url="https://www.gsdrc.gov.cn/P020250301.pdf",
+        name="甘肃省加快构建现代化产业体系实施方案.pdf",
+        ext="pdf",
+    ),
+)
+DOCX_ATT = (
+    Attachment(
+        url="./202407/W020240701.docx", name="附件1：渝中区协同育人实验区建设方案", ext="docx"
+    ),
+)
 
 
 @pytest.mark.parametrize(
@@ -379,15 +418,25 @@ DOCX_ATT = (Attachment(url="./202407/W020240701.docx", name="附件1：渝中区
     [
         ("附件：甘肃省加快构建现代化产业体系实施方案.pdf", PDF_ATT, True),
         ("详见附件。\n\n附件下载：P020250301.pdf", PDF_ATT, True),
-        ("现将《甘肃省加快构建现代化产业体系实施方案》印发给你们，请认真贯彻执行。\n附件：甘肃省加快构建现代化产业体系实施方案.pdf", PDF_ATT, True),
+        (
+            "现将《甘肃省加快构建现代化产业体系实施方案》印发给你们，请认真贯彻执行。\n附件：甘肃省加快构建现代化产业体系实施方案.pdf",
+            PDF_ATT,
+            True,
+        ),
         ("", DOCX_ATT, True),
         ("附件1：渝中区协同育人实验区建设方案", DOCX_ATT, True),
         # a real body that merely has an attachment
-        ("为深入贯彻党的二十大报告中关于健全学校家庭社会育人机制的决策部署，根据有关规定，结合我区实际，"
-         "制定如下建设方案。一、总体要求。坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的教育方针。\n"
-         "附件1：渝中区协同育人实验区建设方案", DOCX_ATT, False),
+        (
+            "为深入贯彻党的二十大报告中关于健全学校家庭社会育人机制的决策部署，根据有关规定，结合我区实际，"
+            "制定如下建设方案。一、总体要求。坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的教育方针。\n"
+            "附件1：渝中区协同育人实验区建设方案",
+            DOCX_ATT,
+            False,
+        ),
         ("附件：甘肃省加快构建现代化产业体系实施方案.pdf", (), False),
     ],
 )
-def test_body_is_only_attachment(text: str, attachments: tuple[Attachment, ...], expected: bool) -> None:
+def test_body_is_only_attachment(
+    text: str, attachments: tuple[Attachment, ...], expected: bool
+) -> None:
     assert body_is_only_attachment(text, attachments) is expected

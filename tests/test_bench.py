@@ -13,8 +13,15 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((REPO / "bench").glob("bench_*.py"))
 #: The scripts BENCHMARKS.md reports on; a missing one fails here, not silently.
-EXPECTED = {"bench_compare.py", "bench_directions.py", "bench_extract.py", "bench_fetch.py", "bench_memory.py",
-            "bench_normalize.py", "bench_store.py"}
+EXPECTED = {
+    "bench_compare.py",
+    "bench_directions.py",
+    "bench_extract.py",
+    "bench_fetch.py",
+    "bench_memory.py",
+    "bench_normalize.py",
+    "bench_store.py",
+}
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?:×|%|s)?(?![\w.])")
 
 
@@ -34,8 +41,13 @@ def test_table_rows_rejects_prose_and_accepts_rows() -> None:
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
 def test_short_mode_prints_a_table(script: Path) -> None:
-    proc = subprocess.run([sys.executable, str(script), "--short"], cwd=REPO, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), "--short"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, f"{script.name} --short failed:\n{proc.stderr[-3000:]}"
     rows = table_rows(proc.stdout)
     assert len(rows) >= 2, f"{script.name} --short printed no table:\n{proc.stdout[-2000:]}"

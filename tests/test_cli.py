@@ -28,7 +28,9 @@ def _run(*args: str, store: Path | None = None) -> str:
 def test_every_command_is_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for name in main.commands:
-        assert re.search(rf"`watcher {re.escape(name)}\b", readme), f"watcher {name} is undocumented"
+        assert re.search(rf"`watcher {re.escape(name)}\b", readme), (
+            f"watcher {name} is undocumented"
+        )
 
 
 def test_outline_json_of_the_national_plan_has_its_sections() -> None:
@@ -47,11 +49,15 @@ def test_normalize_restores_a_traditional_pinyin_copy() -> None:
 
 def test_import_splits_a_compilation_into_documents(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    out = _run("import", str(REPO / "tests" / "fixtures" / "files" / "compilation_sample.txt"), store=db)
+    out = _run(
+        "import", str(REPO / "tests" / "fixtures" / "files" / "compilation_sample.txt"), store=db
+    )
     with Store.open(db) as store:
         titles = [d.title for d in store.documents()]
     assert len(titles) >= 2 and "个文档" in out
-    again = _run("import", str(REPO / "tests" / "fixtures" / "files" / "compilation_sample.txt"), store=db)
+    again = _run(
+        "import", str(REPO / "tests" / "fixtures" / "files" / "compilation_sample.txt"), store=db
+    )
     assert "[新文档]" not in again, "re-importing the same file stores nothing new"
 
 
@@ -61,14 +67,19 @@ def test_import_of_seed_001_yields_the_two_plans_separately(tmp_path: Path) -> N
     _run("import", str(seed), store=db)
     with Store.open(db) as store:
         docs = store.documents(limit=100)
-        national = [d for d in docs if "教育强国建设规划纲要" in d.title and "解读" not in d.title
-                    and "答记者问" not in d.title]
+        national = [
+            d
+            for d in docs
+            if "教育强国建设规划纲要" in d.title
+            and "解读" not in d.title
+            and "答记者问" not in d.title
+        ]
         local = [d for d in docs if "教育强市" in d.title and "解读" not in d.title]
         assert len(docs) >= 12
         assert national and local and national[0].id != local[0].id
         # The local plan cites the national one: the import links and compares them.
         comparisons = store.comparisons(new_document_id=local[0].id)
-    assert comparisons and comparisons[0]["old_document_id"] == national[0].id
+    assert comparisons and comparisons[0].old_document_id == national[0].id
 
 
 def test_extract_json_prints_the_article() -> None:
@@ -88,8 +99,18 @@ def test_compare_files_from_the_command_line() -> None:
 
 
 def test_unknown_source_is_one_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--store", str(tmp_path / "w.db"), "--config",
-                                       str(REPO / "sources.yaml"), "check", "--source", "nope"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--store",
+            str(tmp_path / "w.db"),
+            "--config",
+            str(REPO / "sources.yaml"),
+            "check",
+            "--source",
+            "nope",
+        ],
+    )
     assert result.exit_code == 2
     assert "没有 id 为 'nope' 的来源" in result.output
 
@@ -101,26 +122,38 @@ def test_missing_config_names_the_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [["sources", "--json"], ["status", "--json"]])
 def test_reporting_commands_on_an_empty_store(tmp_path: Path, args: list[str]) -> None:
-    result = CliRunner().invoke(main, ["--store", str(tmp_path / "w.db"), "--config",
-                                       str(REPO / "sources.yaml"), *args])
+    result = CliRunner().invoke(
+        main, ["--store", str(tmp_path / "w.db"), "--config", str(REPO / "sources.yaml"), *args]
+    )
     assert result.exit_code == 0, result.output
     json.loads(result.output)
 
 
 def _production_store(path: Path) -> None:
     with Store.open(path) as store, store.transaction():
-        store.save_version(url="http://jw.cq.gov.cn/zwgk/t1.html", identity_key="jw:t1",
-                           title="重庆市教育委员会关于开展职业院校教学能力比赛的通知",
-                           text="一、比赛安排\n各区县教委：现将有关事项通知如下。", text_hash="h1",
-                           level="municipal", source_id="cq-jw")
+        store.save_version(
+            url="http://jw.cq.gov.cn/zwgk/t1.html",
+            identity_key="jw:t1",
+            title="重庆市教育委员会关于开展职业院校教学能力比赛的通知",
+            text="一、比赛安排\n各区县教委：现将有关事项通知如下。",
+            text_hash="h1",
+            level="municipal",
+            source_id="cq-jw",
+        )
 
 
 def _demo(store_arg: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     import os
     import sys
 
-    return subprocess.run([sys.executable, "-m", "watcher", *store_arg, "demo"], cwd=cwd,
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "watcher", *store_arg, "demo"],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_demo_leaves_the_store_named_by_watcher_store_alone(tmp_path: Path) -> None:
@@ -132,7 +165,9 @@ def test_demo_leaves_the_store_named_by_watcher_store_alone(tmp_path: Path) -> N
     proc = _demo([], {"WATCHER_STORE": str(prod)}, tmp_path)
     assert proc.returncode == 0, proc.stderr
     with Store.open(prod) as store:
-        assert [d.title for d in store.documents()] == ["重庆市教育委员会关于开展职业院校教学能力比赛的通知"]
+        assert [d.title for d in store.documents()] == [
+            "重庆市教育委员会关于开展职业院校教学能力比赛的通知"
+        ]
     with Store.open(tmp_path / "store" / "demo.db") as demo:
         assert len(demo.documents()) > 10
 

@@ -11,17 +11,18 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import REPO, seed_path
-from watcher.compare import compare, comparison_to_json
-from watcher.errors import CompareError
-from watcher.models import Comparison, Section, SectionMatch
-from watcher.normalize import normalize
-from watcher.report import (
+from watcher.analysis.compare import compare
+from watcher.analysis.report import (
     comparison_html,
     comparison_markdown,
     version_diff_html,
     version_diff_markdown,
 )
-from watcher.structure import parse
+from watcher.errors import CompareError
+from watcher.models import Comparison, Section, SectionMatch
+from watcher.serialize import comparison_to_json
+from watcher.text.normalize import normalize
+from watcher.text.structure import parse
 
 FIXTURES = REPO / "tests" / "fixtures" / "text"
 NATIONAL = FIXTURES / "national_gangyao.txt"
@@ -34,7 +35,9 @@ def load(path: Path) -> Section:
 
 @lru_cache(maxsize=1)
 def plans() -> Comparison:
-    return compare(load(NATIONAL), load(CHONGQING), old_title="教育强国建设规划纲要", new_title="重庆规划")
+    return compare(
+        load(NATIONAL), load(CHONGQING), old_title="教育强国建设规划纲要", new_title="重庆规划"
+    )
 
 
 def by_heading(c: Comparison, words: str) -> SectionMatch:
@@ -59,7 +62,9 @@ IMPLEMENTS = [
 
 
 @pytest.mark.parametrize(("cq", "national"), IMPLEMENTS)
-def test_chongqing_sections_pair_with_the_national_section_they_implement(cq: str, national: str) -> None:
+def test_chongqing_sections_pair_with_the_national_section_they_implement(
+    cq: str, national: str
+) -> None:
     m = by_heading(plans(), cq)
     assert m.status == "changed"
     assert any(national in h for h in m.old_headings), m.old_headings
@@ -107,14 +112,40 @@ def test_targets_are_paired_side_by_side() -> None:
 
 def test_near_copy_is_same_and_unrelated_is_new() -> None:
     body = "深化产教融合校企合作，支持企业深度参与职业学校专业规划、课程设置、教材开发和实习实训，建设一批市域产教联合体和行业产教融合共同体。"
-    old = Section("", 0, "", "", "", (
-        Section("一", 1, "一", "产教融合", body),
-        Section("二", 1, "二", "教师队伍", "建设高素质专业化教师队伍，弘扬教育家精神，完善教师管理制度。"),
-    ))
-    new = Section("", 0, "", "", "", (
-        Section("一", 1, "一", "产教融合", body.replace("一批", "20个")),
-        Section("二", 1, "二", "红岩先锋", "打造新时代教育系统红岩先锋变革型组织，迭代赛马比拼、评价晾晒机制。"),
-    ))
+    old = Section(
+        "",
+        0,
+        "",
+        "",
+        "",
+        (
+            Section("一", 1, "一", "产教融合", body),
+            Section(
+                "二",
+                1,
+                "二",
+                "教师队伍",
+                "建设高素质专业化教师队伍，弘扬教育家精神，完善教师管理制度。",
+            ),
+        ),
+    )
+    new = Section(
+        "",
+        0,
+        "",
+        "",
+        "",
+        (
+            Section("一", 1, "一", "产教融合", body.replace("一批", "20个")),
+            Section(
+                "二",
+                1,
+                "二",
+                "红岩先锋",
+                "打造新时代教育系统红岩先锋变革型组织，迭代赛马比拼、评价晾晒机制。",
+            ),
+        ),
+    )
     c = compare(old, new)
     assert [m.status for m in c.sections] == ["same", "new"]
     assert [d.old_id for d in c.dropped] == ["二"]
@@ -145,7 +176,15 @@ def test_json_shape() -> None:
     data = comparison_to_json(plans())
     assert data["old"] == {"title": "教育强国建设规划纲要"} and data["new"] == {"title": "重庆规划"}
     sec = data["sections"][1]
-    assert set(sec) == {"new_id", "new_heading", "old_ids", "old_headings", "status", "similarity", "diff"}
+    assert set(sec) == {
+        "new_id",
+        "new_heading",
+        "old_ids",
+        "old_headings",
+        "status",
+        "similarity",
+        "diff",
+    }
     assert set(data["dropped"][0]) == {"old_id", "old_heading"}
     assert {"carried_share", "new", "dropped"} <= set(data["summary"])
     json.dumps(data, ensure_ascii=False)
@@ -169,7 +208,7 @@ def test_html_escapes_document_text() -> None:
 
 
 def test_version_diff_reports() -> None:
-    from watcher.diff import diff_versions
+    from watcher.analysis.diff import diff_versions
 
     old = Section("", 0, "", "", "", (Section("一", 1, "一", "目标", "到2027年建成<10>所学校。"),))
     new = Section("", 0, "", "", "", (Section("一", 1, "一", "目标", "到2028年建成<10>所学校。"),))
@@ -207,9 +246,13 @@ def test_cli_diff_and_errors(runner_main, tmp_path: Path) -> None:  # type: igno
     old.write_text("一、目标\n到2027年建成100所学校。\n访问次数：12\n", encoding="utf-8")
     new.write_text("一、目标\n到2027年建成120所学校。\n访问次数：99\n", encoding="utf-8")
     runner = CliRunner()
-    res = runner.invoke(runner_main, ["--store", str(tmp_path / "w.db"), "diff", str(old), str(new), "--json"])
+    res = runner.invoke(
+        runner_main, ["--store", str(tmp_path / "w.db"), "diff", str(old), str(new), "--json"]
+    )
     assert res.exit_code == 0, res.output
     [change] = json.loads(res.output)["changes"]
     assert change["kind"] == "changed" and {"op": "insert", "text": "2"} in change["ops"]
-    res = runner.invoke(runner_main, ["--store", str(tmp_path / "w.db"), "compare", "nope.txt", str(new)])
+    res = runner.invoke(
+        runner_main, ["--store", str(tmp_path / "w.db"), "compare", "nope.txt", str(new)]
+    )
     assert res.exit_code != 0 and "找不到文件" in res.output

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.receiver import Receiver
+from watcher.deliver.channels.redaction import channel_key
+from watcher.deliver.outbox import SEVERITY_RANK, idempotency_key
 from watcher.demo.server import DemoServer
 from watcher.models import Alert
-from watcher.outbox import SEVERITY_RANK, idempotency_key
 from watcher.store import Store
-from watcher.store.outbox import channel_key
 
 REPO = Path(__file__).resolve().parent.parent
 HOST_DIR = ("www.hc.gov.cn", "xxgk", "gggs")
@@ -83,23 +83,55 @@ def check_store(db: Path, channels: int) -> dict[str, int]:
         def one(sql: str) -> int:
             return int(store.conn.execute(sql).fetchone()[0])
 
-        assert one("SELECT COUNT(*) FROM versions v LEFT JOIN documents d ON d.id = v.document_id "
-                   "WHERE d.id IS NULL") == 0, "a version without its document"
-        assert one("SELECT COUNT(*) FROM documents d LEFT JOIN versions v ON v.id = d.current_version_id "
-                   "WHERE v.id IS NULL OR v.document_id != d.id") == 0, "a document without its current version"
-        assert one("SELECT COUNT(*) FROM (SELECT document_id FROM versions GROUP BY document_id "
-                   "HAVING MIN(seq) != 1 OR MAX(seq) != COUNT(*))") == 0, "version numbers with a gap"
-        assert one("SELECT COUNT(*) FROM documents d WHERE d.current_version_id != "
-                   "(SELECT MAX(id) FROM versions WHERE document_id = d.id)") == 0, "current is not the latest"
-        assert one("SELECT COUNT(*) FROM changes c LEFT JOIN versions v ON v.id = c.new_version_id "
-                   "WHERE v.id IS NULL") == 0
+        assert (
+            one(
+                "SELECT COUNT(*) FROM versions v LEFT JOIN documents d ON d.id = v.document_id "
+                "WHERE d.id IS NULL"
+            )
+            == 0
+        ), "a version without its document"
+        assert (
+            one(
+                "SELECT COUNT(*) FROM documents d LEFT JOIN versions v ON v.id = d.current_version_id "
+                "WHERE v.id IS NULL OR v.document_id != d.id"
+            )
+            == 0
+        ), "a document without its current version"
+        assert (
+            one(
+                "SELECT COUNT(*) FROM (SELECT document_id FROM versions GROUP BY document_id "
+                "HAVING MIN(seq) != 1 OR MAX(seq) != COUNT(*))"
+            )
+            == 0
+        ), "version numbers with a gap"
+        assert (
+            one(
+                "SELECT COUNT(*) FROM documents d WHERE d.current_version_id != "
+                "(SELECT MAX(id) FROM versions WHERE document_id = d.id)"
+            )
+            == 0
+        ), "current is not the latest"
+        assert (
+            one(
+                "SELECT COUNT(*) FROM changes c LEFT JOIN versions v ON v.id = c.new_version_id "
+                "WHERE v.id IS NULL"
+            )
+            == 0
+        )
         # Alerts below settings.notify.min_severity (notice) are kept but not sent anywhere.
-        for row in store.query("SELECT a.id, a.severity, (SELECT COUNT(*) FROM deliveries d "
-                               "WHERE d.alert_id = a.id) AS n FROM alerts a"):
+        for row in store.query(
+            "SELECT a.id, a.severity, (SELECT COUNT(*) FROM deliveries d "
+            "WHERE d.alert_id = a.id) AS n FROM alerts a"
+        ):
             wanted = channels if SEVERITY_RANK[row["severity"]] >= SEVERITY_RANK["notice"] else 0
             assert row["n"] == wanted, f"alert {row} has {row['n']} deliveries, not {wanted}"
-        assert one("SELECT COUNT(*) FROM (SELECT document_id FROM search GROUP BY document_id "
-                   "HAVING COUNT(*) > 1)") == 0, "a document indexed twice"
+        assert (
+            one(
+                "SELECT COUNT(*) FROM (SELECT document_id FROM search GROUP BY document_id "
+                "HAVING COUNT(*) > 1)"
+            )
+            == 0
+        ), "a document indexed twice"
         return {
             "documents": one("SELECT COUNT(*) FROM documents"),
             "versions": one("SELECT COUNT(*) FROM versions"),
@@ -121,8 +153,12 @@ def check_all_delivered(db: Path, rx: Receiver, paths: list[str]) -> None:
     """Every delivery is sent and every alert reached every channel (nothing lost)."""
     with Store.open(db) as store:
         statuses = store.delivery_counts()
-        keys = [str(r["dedupe_key"]) for r in store.query(
-            "SELECT dedupe_key FROM alerts a WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id)")]
+        keys = [
+            str(r["dedupe_key"])
+            for r in store.query(
+                "SELECT dedupe_key FROM alerts a WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = a.id)"
+            )
+        ]
     assert set(statuses) <= {"sent"}, statuses
     got = {(r.path, r.headers.get("idempotency-key")) for r in rx.accepted}
     missing = [(p, k) for k in keys for p in paths if (p, idempotency_key(k)) not in got]
@@ -135,8 +171,8 @@ def check_all_delivered(db: Path, rx: Receiver, paths: list[str]) -> None:
 @dataclass
 class KillStats:
     kills: int = 0
-    kills_while_sending: int = 0       # kills that left at least one delivery 'sending'
-    sending_at_kill: int = 0           # deliveries left 'sending' by kills (the at-least-once window)
+    kills_while_sending: int = 0  # kills that left at least one delivery 'sending'
+    sending_at_kill: int = 0  # deliveries left 'sending' by kills (the at-least-once window)
     duplicates: int = 0
     final: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -146,16 +182,25 @@ class KillStats:
 
 
 def _env(tmp: Path, db: Path, config: Path) -> dict[str, str]:
-    env = {**os.environ, "WATCHER_STORE": str(db), "WATCHER_CONFIG": str(config),
-           "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "WATCHER_STORE": str(db),
+        "WATCHER_CONFIG": str(config),
+        "PYTHONPATH": str(REPO),
+    }
     env.pop("WATCHER_NOTIFY_URLS", None)
     return env
 
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     out = log.open("ab")
-    return subprocess.Popen([sys.executable, "-m", "watcher", *args], env=env, stdout=out,
-                            stderr=subprocess.STDOUT, cwd=str(REPO))
+    return subprocess.Popen(
+        [sys.executable, "-m", "watcher", *args],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=str(REPO),
+    )
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -183,10 +228,14 @@ def _write_site(root: Path, docs: int, revisions: dict[int, int]) -> None:
         items.append(f'<li><a href="./p/t{n}.html">{title}</a><span>2025-07-07</span></li>')
         (site / "p" / f"t{n}.html").write_text(
             PAGE.format(title=title, n=n, rev=rev, deadline=f"{6 + rev % 6}月{10 + rev % 18}日"),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     (site / "index.html").write_text(
-        '<html><head><meta charset="utf-8"></head><body><ul class="list">' + "".join(items)
-        + "</ul></body></html>", encoding="utf-8")
+        '<html><head><meta charset="utf-8"></head><body><ul class="list">'
+        + "".join(items)
+        + "</ul></body></html>",
+        encoding="utf-8",
+    )
 
 
 def _count(db: Path, sql: str) -> int:
@@ -199,8 +248,9 @@ def _count(db: Path, sql: str) -> int:
         return -1
 
 
-def daemon_kill_loop(tmp: Path, *, kills: int, docs: int, seed: int = 0,
-                     max_delay: float = 1.5) -> KillStats:
+def daemon_kill_loop(
+    tmp: Path, *, kills: int, docs: int, seed: int = 0, max_delay: float = 1.5
+) -> KillStats:
     """Start the daemon, let it get into a cycle, SIGKILL it at a random moment; ``kills`` times.
 
     Between kills a few pages are revised so that cycles write new versions and alerts.
@@ -238,11 +288,24 @@ def daemon_kill_loop(tmp: Path, *, kills: int, docs: int, seed: int = 0,
     return stats
 
 
-def _final_delivery(db: Path, env: dict[str, str], rx: Receiver, paths: list[str],
-                    stats: KillStats, *, timeout: float) -> None:
+def _final_delivery(
+    db: Path,
+    env: dict[str, str],
+    rx: Receiver,
+    paths: list[str],
+    stats: KillStats,
+    *,
+    timeout: float,
+) -> None:
     """After the kills, one clean `watcher deliver` must leave every delivery sent."""
-    done = subprocess.run([sys.executable, "-m", "watcher", "deliver", "--retry-now"], env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-m", "watcher", "deliver", "--retry-now"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(REPO),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     stats.final = check_store(db, channels=len(paths))
     check_all_delivered(db, rx, paths)
@@ -253,13 +316,28 @@ def _seed_alerts(db: Path, alerts: int, channel_urls: list[str], start: int = 0)
     rows = [(channel_key(u), u) for u in channel_urls]
     with Store.open(db) as store:
         for i in range(start, start + alerts):
-            store.add_alert(Alert(kind="new_document", dedupe_key=f"crash:{i}", severity="notice",
-                                  title=f"新文件：关于第{i}批重点工作的通知", body="测试告警正文。" * 5,
-                                  url=f"http://127.0.0.1/doc/{i}.html"), rows)
+            store.add_alert(
+                Alert(
+                    kind="new_document",
+                    dedupe_key=f"crash:{i}",
+                    severity="notice",
+                    title=f"新文件：关于第{i}批重点工作的通知",
+                    body="测试告警正文。" * 5,
+                    url=f"http://127.0.0.1/doc/{i}.html",
+                ),
+                rows,
+            )
 
 
-def deliver_kill_loop(tmp: Path, *, kills: int, alerts: int, seed: int = 0,
-                      receiver_delay: float = 0.01, max_delay: float = 0.4) -> KillStats:
+def deliver_kill_loop(
+    tmp: Path,
+    *,
+    kills: int,
+    alerts: int,
+    seed: int = 0,
+    receiver_delay: float = 0.01,
+    max_delay: float = 0.4,
+) -> KillStats:
     """Run ``watcher deliver`` over a backlog and SIGKILL it mid-delivery, ``kills`` times."""
     rng = random.Random(seed)
     stats = KillStats()
@@ -268,14 +346,16 @@ def deliver_kill_loop(tmp: Path, *, kills: int, alerts: int, seed: int = 0,
     paths = ["/a", "/b"]
     with Receiver(delay=receiver_delay) as rx:
         urls = [rx.url(p).replace("http://", "json://") for p in paths]
-        config.write_text(CONFIG.format(base="http://127.0.0.1:9", urls=", ".join(f'"{u}"' for u in urls)),
-                          encoding="utf-8")
+        config.write_text(
+            CONFIG.format(base="http://127.0.0.1:9", urls=", ".join(f'"{u}"' for u in urls)),
+            encoding="utf-8",
+        )
         _seed_alerts(db, alerts, urls)
         queued = alerts
         env = _env(tmp, db, config)
         while stats.kills < kills:
             if _count(db, "SELECT COUNT(*) FROM deliveries WHERE status != 'sent'") == 0:
-                _seed_alerts(db, alerts, urls, start=queued)   # the backlog ran out (soak runs)
+                _seed_alerts(db, alerts, urls, start=queued)  # the backlog ran out (soak runs)
                 queued += alerts
             before = len(rx.requests)
             proc = _spawn(["deliver"], env, log)
@@ -300,7 +380,9 @@ def test_daemon_survives_kill_9_mid_cycle(tmp_path: Path) -> None:
     stats = daemon_kill_loop(tmp_path, kills=5, docs=30, seed=7)
     print("daemon kill loop:", stats.summary())
     assert stats.kills == 5
-    assert stats.final["versions"] > stats.final["documents"] > 0, "cycles stored revisions between kills"
+    assert stats.final["versions"] > stats.final["documents"] > 0, (
+        "cycles stored revisions between kills"
+    )
     # At-least-once: a duplicate only for a delivery that was 'sending' when its process died.
     assert stats.duplicates <= stats.sending_at_kill
 
@@ -309,6 +391,8 @@ def test_delivery_worker_survives_kill_9_mid_delivery(tmp_path: Path) -> None:
     stats = deliver_kill_loop(tmp_path, kills=5, alerts=60, seed=11, receiver_delay=0.0)
     print("deliver kill loop:", stats.summary())
     assert stats.kills == 5
-    assert stats.kills_while_sending >= 1, "no kill landed during a delivery; the test proved nothing"
+    assert stats.kills_while_sending >= 1, (
+        "no kill landed during a delivery; the test proved nothing"
+    )
     assert stats.duplicates <= stats.sending_at_kill
     assert stats.final["sent"] == stats.final["deliveries"]

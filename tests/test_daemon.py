@@ -16,7 +16,7 @@ import pytest
 
 from watcher.config import parse_config
 from watcher.demo.server import DemoServer
-from watcher.scheduler import Daemon, last_due_digest_week
+from watcher.pipeline.scheduler import Daemon, last_due_digest_week
 from watcher.store import Store
 
 LIST = """<html><head><meta charset="utf-8"><title>通知公告</title></head><body>
@@ -80,8 +80,13 @@ def _reap(proc: subprocess.Popen[str]) -> None:
 
 
 def _watcher(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "watcher", *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
 
 
 def test_daemon_runs_cycles_sees_a_change_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -93,17 +98,40 @@ def test_daemon_runs_cycles_sees_a_change_and_stops_on_sigterm(tmp_path: Path) -
     db = tmp_path / "store" / "watcher.db"
     env = {**os.environ, "WATCHER_STORE": str(db), "WATCHER_CONFIG": str(tmp_path / "sources.yaml")}
     with DemoServer(root=tmp_path / "sites") as server:
-        (tmp_path / "sources.yaml").write_text(SOURCES.format(base=server.base_url), encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "watcher", "run", "--log-json"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        (tmp_path / "sources.yaml").write_text(
+            SOURCES.format(base=server.base_url), encoding="utf-8"
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "watcher", "run", "--log-json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
-            _wait(lambda: _count(db, "SELECT COUNT(*) AS n FROM versions") >= 1, 40, "first version")
-            _wait(lambda: _count(db, "SELECT COUNT(*) AS n FROM fetches WHERE outcome = 'not_modified'") >= 1
-                  or _count(db, "SELECT COUNT(*) AS n FROM fetches") >= 4, 40, "a second cycle")
+            _wait(
+                lambda: _count(db, "SELECT COUNT(*) AS n FROM versions") >= 1, 40, "first version"
+            )
+            _wait(
+                lambda: (
+                    _count(db, "SELECT COUNT(*) AS n FROM fetches WHERE outcome = 'not_modified'")
+                    >= 1
+                    or _count(db, "SELECT COUNT(*) AS n FROM fetches") >= 4
+                ),
+                40,
+                "a second cycle",
+            )
             page.write_text(PAGE.format(deadline="8月31日"), encoding="utf-8")
-            _wait(lambda: _count(db, "SELECT COUNT(*) AS n FROM versions") >= 2, 40, "second version")
-            _wait(lambda: _count(db, "SELECT COUNT(*) AS n FROM alerts WHERE kind = 'new_version'") == 1,
-                  20, "the new-version alert")
+            _wait(
+                lambda: _count(db, "SELECT COUNT(*) AS n FROM versions") >= 2, 40, "second version"
+            )
+            _wait(
+                lambda: (
+                    _count(db, "SELECT COUNT(*) AS n FROM alerts WHERE kind = 'new_version'") == 1
+                ),
+                20,
+                "the new-version alert",
+            )
             assert _watcher("health", env=env).returncode == 0
             started = time.monotonic()
             err = _stop(proc, signal.SIGTERM)
@@ -119,7 +147,9 @@ def test_daemon_runs_cycles_sees_a_change_and_stops_on_sigterm(tmp_path: Path) -
 
 
 def _config(base: str = "http://127.0.0.1:9", interval: float = 60) -> str:
-    return SOURCES.format(base=base).replace("interval_minutes: 0.03", f"interval_minutes: {interval}")
+    return SOURCES.format(base=base).replace(
+        "interval_minutes: 0.03", f"interval_minutes: {interval}"
+    )
 
 
 def test_catch_up_runs_each_overdue_source_once(tmp_path: Path) -> None:
@@ -129,7 +159,9 @@ def test_catch_up_runs_each_overdue_source_once(tmp_path: Path) -> None:
     with Store.open(db) as store:
         store.sync_sources(config.sources)
         store.record_source_run("hc-test", ok=True, outcome="ok")
-        store.conn.execute("UPDATE sources SET last_run_at = ?", ((now - timedelta(days=3)).isoformat(),))
+        store.conn.execute(
+            "UPDATE sources SET last_run_at = ?", ((now - timedelta(days=3)).isoformat(),)
+        )
     daemon = Daemon(lambda: config, db, clock=lambda: now)
     daemon._schedule_sources()
     jobs = daemon.scheduler.get_jobs()
@@ -144,17 +176,22 @@ def test_not_yet_due_source_waits_for_its_interval(tmp_path: Path) -> None:
     now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     with Store.open(db) as store:
         store.sync_sources(config.sources)
-        store.conn.execute("UPDATE sources SET last_run_at = ?", ((now - timedelta(minutes=10)).isoformat(),))
+        store.conn.execute(
+            "UPDATE sources SET last_run_at = ?", ((now - timedelta(minutes=10)).isoformat(),)
+        )
     daemon = Daemon(lambda: config, db, clock=lambda: now)
     daemon._schedule_sources()
     assert daemon.scheduler.get_jobs()[0].next_run_time == now + timedelta(minutes=50)
 
 
-@pytest.mark.parametrize(("now", "week"), [
-    ("2026-11-20T08:30:00+00:00", "2026-W47"),   # Friday 16:30 in Shanghai: this week's is due
-    ("2026-11-20T07:30:00+00:00", "2026-W46"),   # Friday 15:30 in Shanghai: last week's
-    ("2026-11-23T01:00:00+00:00", "2026-W47"),   # Monday: last Friday's
-])
+@pytest.mark.parametrize(
+    ("now", "week"),
+    [
+        ("2026-11-20T08:30:00+00:00", "2026-W47"),  # Friday 16:30 in Shanghai: this week's is due
+        ("2026-11-20T07:30:00+00:00", "2026-W46"),  # Friday 15:30 in Shanghai: last week's
+        ("2026-11-23T01:00:00+00:00", "2026-W47"),  # Monday: last Friday's
+    ],
+)
 def test_last_due_digest_week(now: str, week: str) -> None:
     config = parse_config(_config())
     assert last_due_digest_week(config, datetime.fromisoformat(now)) == week
@@ -181,10 +218,19 @@ def test_reload_adds_and_removes_sources_without_losing_state(tmp_path: Path) ->
 def test_run_demo_serves_the_bundled_sites_in_process(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     env = {**os.environ, "WATCHER_STORE": str(db)}
-    proc = subprocess.Popen([sys.executable, "-m", "watcher", "run", "--demo"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "watcher", "run", "--demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        _wait(lambda: _count(db, "SELECT COUNT(*) AS n FROM documents") >= 20, 90, "the demo documents")
+        _wait(
+            lambda: _count(db, "SELECT COUNT(*) AS n FROM documents") >= 20,
+            90,
+            "the demo documents",
+        )
         _stop(proc, signal.SIGINT)
     finally:
         _reap(proc)

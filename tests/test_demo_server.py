@@ -18,11 +18,16 @@ from watcher.config import Config, ListSpec, Source
 from watcher.demo.server import DEMO_HOSTS, SITES_DIR, DemoServer, demo_config
 
 MANIFEST: list[dict[str, Any]] = json.loads(
-    (SITES_DIR.parent / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    (SITES_DIR.parent / "manifest.json").read_text(encoding="utf-8")
+)["documents"]
 GUIHUA = "zwgk/zfxxgkml/zdmsxx/jy/zyzc/202502/t20250228_14353175.html"
 SOURCE_OF_HOST = {
-    "www.gov.cn": "gov-cn", "www.moe.gov.cn": "moe", "www.cq.gov.cn": "cq-gov",
-    "jw.cq.gov.cn": "cq-jw", "www.cqyz.gov.cn": "cq-yuzhong", "www.hc.gov.cn": "cq-hechuan",
+    "www.gov.cn": "gov-cn",
+    "www.moe.gov.cn": "moe",
+    "www.cq.gov.cn": "cq-gov",
+    "jw.cq.gov.cn": "cq-jw",
+    "www.cqyz.gov.cn": "cq-yuzhong",
+    "www.hc.gov.cn": "cq-hechuan",
     "news.eol.cn": "eol",
 }
 
@@ -80,7 +85,8 @@ def _all_links(cfg: Config, client: httpx.Client) -> dict[str, list[str]]:
 
 
 def test_every_list_page_is_served_and_every_link_resolves(
-        cfg: Config, client: httpx.Client, demo: DemoServer) -> None:
+    cfg: Config, client: httpx.Client, demo: DemoServer
+) -> None:
     found = _all_links(cfg, client)
     assert all(found.values()), [p for p, links in found.items() if not links]
     reached = set()
@@ -98,12 +104,13 @@ def test_link_pattern_drops_non_policy_links(cfg: Config, client: httpx.Client) 
     spec = cfg.source("gov-cn").lists[1]
     body = client.get(spec.url).content
     raw = BeautifulSoup(body, "lxml").select(spec.item or "")
-    assert len(_links(spec, body, spec.url)) == len(raw) - 1   # the /xinwen/ news link is dropped
+    assert len(_links(spec, body, spec.url)) == len(raw) - 1  # the /xinwen/ news link is dropped
 
 
 @pytest.mark.parametrize("doc", MANIFEST, ids=[d["path"].rsplit("/", 1)[-1] for d in MANIFEST])
 def test_every_detail_page_is_served_with_its_title(
-        doc: dict[str, Any], demo: DemoServer, client: httpx.Client) -> None:
+    doc: dict[str, Any], demo: DemoServer, client: httpx.Client
+) -> None:
     r = client.get(demo.url(doc["host"], doc["path"]))
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
@@ -126,10 +133,12 @@ def test_gbk_site_declares_charset_only_in_meta(demo: DemoServer, client: httpx.
 
 
 def test_utf8_sites_send_their_charset_except_eol(demo: DemoServer, client: httpx.Client) -> None:
-    assert client.get(demo.url("www.gov.cn", "zhengce/zuixin/")).headers[
-        "content-type"] == "text/html; charset=utf-8"
+    assert (
+        client.get(demo.url("www.gov.cn", "zhengce/zuixin/")).headers["content-type"]
+        == "text/html; charset=utf-8"
+    )
     eol = client.get(demo.url("news.eol.cn", "yaowen/"))
-    assert eol.headers["content-type"] == "text/html"       # no charset: the fetcher must read <meta>
+    assert eol.headers["content-type"] == "text/html"  # no charset: the fetcher must read <meta>
     assert "中国教育在线" in eol.content.decode("utf-8")
     js = client.get(demo.url("sousuo.www.gov.cn", "search-gov/data?t=zhengcelibrary_gw&p=1"))
     assert js.headers["content-type"] == "application/json; charset=utf-8"
@@ -144,11 +153,15 @@ def test_conditional_requests_get_304(demo: DemoServer, client: httpx.Client) ->
     assert again.status_code == 304 and again.content == b""
     assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
     assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200
-    assert client.get(url, headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}).status_code == 200
+    assert (
+        client.get(url, headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}).status_code
+        == 200
+    )
 
 
 def test_counter_page_changes_on_every_request_without_validators(
-        demo: DemoServer, client: httpx.Client) -> None:
+    demo: DemoServer, client: httpx.Client
+) -> None:
     doc = next(d for d in MANIFEST if d["host"] == "jw.cq.gov.cn" and d["dynamic"])
     url = demo.url(doc["host"], doc["path"])
     a, b = client.get(url), client.get(url)
@@ -162,9 +175,16 @@ def test_counter_page_changes_on_every_request_without_validators(
     assert strip.sub("", a.text) == strip.sub("", b.text)
 
 
-def test_unknown_paths_are_404_and_directories_redirect(demo: DemoServer, client: httpx.Client) -> None:
-    for path in ("/www.gov.cn/nope.htm", "/example.com/", "/www.gov.cn/../../etc/passwd",
-                 "/" + "www.cq.gov.cn/" + GUIHUA.replace(".html", ".edition2.html"), "/"):
+def test_unknown_paths_are_404_and_directories_redirect(
+    demo: DemoServer, client: httpx.Client
+) -> None:
+    for path in (
+        "/www.gov.cn/nope.htm",
+        "/example.com/",
+        "/www.gov.cn/../../etc/passwd",
+        "/" + "www.cq.gov.cn/" + GUIHUA.replace(".html", ".edition2.html"),
+        "/",
+    ):
         assert client.get(demo.base_url + path).status_code == 404, path
     r = client.get(demo.url("www.gov.cn", "zhengce/zuixin"))
     assert r.status_code == 301 and r.headers["location"] == "/www.gov.cn/zhengce/zuixin/"
@@ -183,8 +203,12 @@ def test_edition_switch_changes_exactly_the_second_edition_page() -> None:
         assert "智慧教育平台应用覆盖率超过80%" in old.text and "覆盖率超过90%" in new.text
         assert "“双高”提质工程" in new.text and "“双高”提质工程" not in old.text
         # a client holding edition 1's validators now gets the new page, not a 304
-        assert c.get(server.url("www.cq.gov.cn", GUIHUA),
-                     headers={"If-None-Match": old.headers["etag"]}).status_code == 200
+        assert (
+            c.get(
+                server.url("www.cq.gov.cn", GUIHUA), headers={"If-None-Match": old.headers["etag"]}
+            ).status_code
+            == 200
+        )
         server.set_edition(1)
         assert c.get(server.url("www.cq.gov.cn", GUIHUA)).content == old.content
 
@@ -207,7 +231,7 @@ def test_demo_tree_stays_small() -> None:
 
 
 def test_discover_finds_the_same_links(cfg: Config, client: httpx.Client) -> None:
-    discover = pytest.importorskip("watcher.discover")
+    discover = pytest.importorskip("watcher.ingest.discover")
     ours = _all_links(cfg, client)
     for src in cfg.sources:
         for spec in src.lists:
@@ -221,55 +245,110 @@ def test_discover_finds_the_same_links(cfg: Config, client: httpx.Client) -> Non
 # None means "must be absent" (an empty table cell must not borrow the next label); ... = not checked.
 EXPECTED: dict[str, tuple[Any, Any, Any, Any, Any]] = {
     "zhengce/202501/content_6999913.htm": (
-        "中共中央 国务院印发《教育强国建设规划纲要（2024—2035年）》", None, "中共中央 国务院",
-        "2025-01-19", "2025-01-19"),
+        "中共中央 国务院印发《教育强国建设规划纲要（2024—2035年）》",
+        None,
+        "中共中央 国务院",
+        "2025-01-19",
+        "2025-01-19",
+    ),
     "zhengce/202501/content_6999914.htm": (
         "加快建设教育强国的纲领性文件——教育部负责人就《教育强国建设规划纲要（2024—2035年）》答记者问",
-        None, ..., ..., "2025-01-19"),
+        None,
+        ...,
+        ...,
+        "2025-01-19",
+    ),
     "zhengce/zhengceku/202502/content_7003415.htm": (
         "教育部 财政部关于实施中国特色高水平高职学校和专业建设计划（2025—2029年）的通知",
-        "教职成〔2025〕2号", "教育部 财政部", "2025-02-08", "2025-02-12"),
+        "教职成〔2025〕2号",
+        "教育部 财政部",
+        "2025-02-08",
+        "2025-02-12",
+    ),
     "srcsite/A07/zcs_zhgg/202502/t20250212_1178920.html": (
         "教育部 财政部关于实施中国特色高水平高职学校和专业建设计划（2025—2029年）的通知",
-        "教职成〔2025〕2号", "教育部 财政部", ..., ...),   # MOE only shows 生成日期
+        "教职成〔2025〕2号",
+        "教育部 财政部",
+        ...,
+        ...,
+    ),  # MOE only shows 生成日期
     "jyb_xwfb/s6192/s133/s186/202412/t20241220_1168010.html": (
-        "青海省以“四力”推动职业教育高质量发展", None, ..., None, "2024-12-20"),
+        "青海省以“四力”推动职业教育高质量发展",
+        None,
+        ...,
+        None,
+        "2024-12-20",
+    ),
     GUIHUA: (
-        "市委 市政府印发《重庆加快建设教育强市推进教育现代化规划（2024—2035年）》", None, None,
-        "2025-02-28", "2025-02-28"),
+        "市委 市政府印发《重庆加快建设教育强市推进教育现代化规划（2024—2035年）》",
+        None,
+        None,
+        "2025-02-28",
+        "2025-02-28",
+    ),
     "zwgk/zfxxgkml/zdmsxx/jy/zcjd/202503/t20250303_14362208.html": (
-        "市教委负责人解读《重庆加快建设教育强市推进教育现代化规划（2024—2035年）》", None,
-        "重庆市教育委员会", "2025-03-03", "2025-03-03"),
+        "市教委负责人解读《重庆加快建设教育强市推进教育现代化规划（2024—2035年）》",
+        None,
+        "重庆市教育委员会",
+        "2025-03-03",
+        "2025-03-03",
+    ),
     "zwgk/zfxxgkml/zcwj/gfxwj/202503/t20250305_14381104.html": (
-        "职业教育提质领跑行动方案（2025—2027年）", "渝教发〔2025〕4号", "重庆市教育委员会",
-        "2025-03-04", "2025-03-05"),
+        "职业教育提质领跑行动方案（2025—2027年）",
+        "渝教发〔2025〕4号",
+        "重庆市教育委员会",
+        "2025-03-04",
+        "2025-03-05",
+    ),
     "zwgk/zfxxgkml/zcwj/qtwj/202503/t20250305_14381101.html": (
-        "立德树人固本铸魂行动方案（2025—2027年）", "渝教发〔2025〕1号", "重庆市教育委员会",
-        "2025-03-04", "2025-03-05"),
+        "立德树人固本铸魂行动方案（2025—2027年）",
+        "渝教发〔2025〕1号",
+        "重庆市教育委员会",
+        "2025-03-04",
+        "2025-03-05",
+    ),
     "zwgk_229/zcwj/qtwj/202406/t20240606_13301745.html": (
         "重庆市渝中区人民政府办公室关于印发《重庆市渝中区全国学校家庭社会协同育人实验区建设实施方案》的通知",
-        "渝中府办〔2024〕13号", "渝中区政府办公室", "2024-05-21", "2024-06-06"),
+        "渝中府办〔2024〕13号",
+        "渝中区政府办公室",
+        "2024-05-21",
+        "2024-06-06",
+    ),
     "bmjd/bm_100486/qjw/tzgg/202507/t20250708_14689552.html": (
-        "重庆市合川区教育委员会关于征集合川区家校社协同育人“教联体”建设成果案例的通知", None,
-        "重庆市合川区教育委员会", "2025-07-07", "2025-07-08"),
+        "重庆市合川区教育委员会关于征集合川区家校社协同育人“教联体”建设成果案例的通知",
+        None,
+        "重庆市合川区教育委员会",
+        "2025-07-07",
+        "2025-07-08",
+    ),
     "yaowen/202503/t20250306_2658990.shtml": (
-        "重庆印发教育现代化八项行动方案 职业教育提质领跑", None, ..., None, ...),
+        "重庆印发教育现代化八项行动方案 职业教育提质领跑",
+        None,
+        ...,
+        None,
+        ...,
+    ),
 }
 _BY_PATH = {d["path"]: d for d in MANIFEST}
 
 
 @pytest.mark.parametrize("path", sorted(EXPECTED), ids=lambda p: p.rsplit("/", 1)[-1])
 def test_extract_reads_title_and_metadata(
-        path: str, cfg: Config, demo: DemoServer, client: httpx.Client) -> None:
-    extract_mod = pytest.importorskip("watcher.extract")
+    path: str, cfg: Config, demo: DemoServer, client: httpx.Client
+) -> None:
+    extract_mod = pytest.importorskip("watcher.ingest.extract")
     doc = _BY_PATH[path]
     url = demo.url(doc["host"], path)
     source: Source = cfg.source(SOURCE_OF_HOST[doc["host"]])
     article = extract_mod.extract(client.get(url).content, url, rules=source.detail)
     title, number, issuer, written, published = EXPECTED[path]
     assert article.title == title
-    for key, want in (("doc_number", number), ("issuer", issuer), ("written_date", written),
-                      ("published_date", published)):
+    for key, want in (
+        ("doc_number", number),
+        ("issuer", issuer),
+        ("written_date", written),
+        ("published_date", published),
+    ):
         if want is ...:
             continue
         assert article.meta.get(key) == want, (key, dict(article.meta))
@@ -278,13 +357,18 @@ def test_extract_reads_title_and_metadata(
         assert furniture not in article.text
 
 
-def test_extract_finds_the_docx_attachments(cfg: Config, demo: DemoServer, client: httpx.Client) -> None:
-    extract_mod = pytest.importorskip("watcher.extract")
+def test_extract_finds_the_docx_attachments(
+    cfg: Config, demo: DemoServer, client: httpx.Client
+) -> None:
+    extract_mod = pytest.importorskip("watcher.ingest.extract")
     doc = next(d for d in MANIFEST if d.get("attachments"))
     url = demo.url(doc["host"], doc["path"])
-    article = extract_mod.extract(client.get(url).content, url,
-                                  rules=cfg.source(SOURCE_OF_HOST[doc["host"]]).detail)
-    assert {a.url for a in article.attachments} == {demo.url(doc["host"], p) for p in doc["attachments"]}
+    article = extract_mod.extract(
+        client.get(url).content, url, rules=cfg.source(SOURCE_OF_HOST[doc["host"]]).detail
+    )
+    assert {a.url for a in article.attachments} == {
+        demo.url(doc["host"], p) for p in doc["attachments"]
+    }
     assert {a.ext for a in article.attachments} == {"docx"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watcher.diff import diff_versions, is_flip_flop, text_fingerprint
+from watcher.analysis.diff import diff_versions, is_flip_flop, text_fingerprint
 from watcher.models import Section
 
 PARA = (
@@ -60,7 +60,11 @@ def test_dash_variants_in_year_ranges_are_cosmetic() -> None:
 
 
 def test_added_removed_and_renumbered_sections() -> None:
-    old = tree(("一", "总体要求", PARA), ("二", "教师队伍", "建设高素质专业化教师队伍。"), ("三", "组织实施", "加强组织领导。"))
+    old = tree(
+        ("一", "总体要求", PARA),
+        ("二", "教师队伍", "建设高素质专业化教师队伍。"),
+        ("三", "组织实施", "加强组织领导。"),
+    )
     new = tree(
         ("一", "总体要求", PARA),
         ("二", "数字教育", "实施国家教育数字化战略，建设智慧教育平台。"),

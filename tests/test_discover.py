@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 
 from watcher.config import ListSpec
-from watcher.discover import (
+from watcher.errors import ExtractError
+from watcher.ingest.discover import (
     find_links,
     list_page_urls,
-    normalize_date,
     parse_lenient_json,
     take_new,
 )
-from watcher.errors import ExtractError
 from watcher.models import Link
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discover"
@@ -34,23 +33,57 @@ def spec(url: str = "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/", **kw: Any) 
 @pytest.mark.parametrize(
     ("url", "pages", "expected"),
     [
-        ("https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/", 3,
-         ["https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/",
-          "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/index_1.html",
-          "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/index_2.html"]),
-        ("http://www.hc.gov.cn/xxgk/gggs/index.html", 2,
-         ["http://www.hc.gov.cn/xxgk/gggs/index.html", "http://www.hc.gov.cn/xxgk/gggs/index_1.html"]),
-        ("https://www.mee.gov.cn/zcwj/index.shtml", 2,
-         ["https://www.mee.gov.cn/zcwj/index.shtml", "https://www.mee.gov.cn/zcwj/index_1.shtml"]),
-        ("https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_gw&sort=pubtime&p=1&n=20", 2,
-         ["https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_gw&sort=pubtime&p=1&n=20",
-          "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_gw&sort=pubtime&p=2&n=20"]),
-        ("http://www.moe.gov.cn/was5/web/search?channelid=254874&chnlid=5744&page=1", 2,
-         ["http://www.moe.gov.cn/was5/web/search?channelid=254874&chnlid=5744&page=1",
-          "http://www.moe.gov.cn/was5/web/search?channelid=254874&chnlid=5744&page=2"]),
-        ("http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/myjson.json", 3,
-         ["http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/myjson.json"]),
-        ("https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/", 1, ["https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/"]),
+        (
+            "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/",
+            3,
+            [
+                "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/",
+                "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/index_1.html",
+                "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/index_2.html",
+            ],
+        ),
+        (
+            "http://www.hc.gov.cn/xxgk/gggs/index.html",
+            2,
+            [
+                "http://www.hc.gov.cn/xxgk/gggs/index.html",
+                "http://www.hc.gov.cn/xxgk/gggs/index_1.html",
+            ],
+        ),
+        (
+            "https://www.mee.gov.cn/zcwj/index.shtml",
+            2,
+            [
+                "https://www.mee.gov.cn/zcwj/index.shtml",
+                "https://www.mee.gov.cn/zcwj/index_1.shtml",
+            ],
+        ),
+        (
+            "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_gw&sort=pubtime&p=1&n=20",
+            2,
+            [
+                "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_gw&sort=pubtime&p=1&n=20",
+                "https://sousuo.www.gov.cn/search-gov/data?t=zhengcelibrary_gw&sort=pubtime&p=2&n=20",
+            ],
+        ),
+        (
+            "http://www.moe.gov.cn/was5/web/search?channelid=254874&chnlid=5744&page=1",
+            2,
+            [
+                "http://www.moe.gov.cn/was5/web/search?channelid=254874&chnlid=5744&page=1",
+                "http://www.moe.gov.cn/was5/web/search?channelid=254874&chnlid=5744&page=2",
+            ],
+        ),
+        (
+            "http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/myjson.json",
+            3,
+            ["http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/myjson.json"],
+        ),
+        (
+            "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/",
+            1,
+            ["https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/"],
+        ),
     ],
 )
 def test_list_page_urls(url: str, pages: int, expected: list[str]) -> None:
@@ -63,38 +96,58 @@ def test_list_page_urls(url: str, pages: int, expected: list[str]) -> None:
 def test_jiangxi_inline_article_list_sample() -> None:
     page_url = "http://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/index.html"
     body = (FIXTURES / "04_jiangxi_ucap_list.html").read_text(encoding="utf-8")
-    s = spec(page_url, type="inline_json", inline_key="articleList", url_field="urls.pc", date_field="pubDate")
+    s = spec(
+        page_url,
+        type="inline_json",
+        inline_key="articleList",
+        url_field="urls.pc",
+        date_field="pubDate",
+    )
     links = find_links(s, body, page_url)
     assert len(links) == 50
     first = links[0]
-    assert first.url == "http://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/content_1951206363677671424.html"
+    assert (
+        first.url
+        == "http://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/content_1951206363677671424.html"
+    )
     assert first.title == "《江西省生态环境分类执法监管办法》政策解读"
     assert first.date == "2025-07-29"
     assert first.meta["contentSource"] == "生态环境执法局(生态环境厅)"
-    assert all(link.url.startswith("http://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/") for link in links)
+    assert all(
+        link.url.startswith("http://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/")
+        for link in links
+    )
     assert all(link.date and link.title for link in links)
     # the JSON-in-string urls object also works without naming its "pc" key
-    assert find_links(spec(page_url, type="inline_json", inline_key="articleList", url_field="urls"),
-                      body, page_url)[0].url == first.url
+    assert (
+        find_links(
+            spec(page_url, type="inline_json", inline_key="articleList", url_field="urls"),
+            body,
+            page_url,
+        )[0].url
+        == first.url
+    )
 
 
 @pytest.mark.parametrize(
     "kw",
     [
-        {"row": "div.szbmtclb tr", "item": "a"},                    # row selector, date found in the row
-        {"item": "a[title]", "date": "td:nth-of-type(4)"},        # item + date selector
-        {"item": "a", "link_pattern": r"/t\d{8}_\d+\.html$"},    # generic <a> kept by pattern
+        {"row": "div.szbmtclb tr", "item": "a"},  # row selector, date found in the row
+        {"item": "a[title]", "date": "td:nth-of-type(4)"},  # item + date selector
+        {"item": "a", "link_pattern": r"/t\d{8}_\d+\.html$"},  # generic <a> kept by pattern
     ],
 )
 def test_handan_trs_table_sample(kw: dict[str, str]) -> None:
     page_url = "http://hdzfxxgk.hd.gov.cn/zfwj/jinqixxgk/index.html"
     body = (FIXTURES / "07_handan_trs_list.html").read_text(encoding="utf-8")
     links = find_links(spec(page_url, **kw), body, page_url)
-    assert links == [Link(
-        url="http://hdzfxxgk.hd.gov.cn/gszbm/auto23716/202008/t20200805_1353179.html",
-        title="邯郸市教育局关于印发《邯郸市学校安全工作目标管理考核办法》的通知",
-        date="2020-08-05",
-    )]
+    assert links == [
+        Link(
+            url="http://hdzfxxgk.hd.gov.cn/gszbm/auto23716/202008/t20200805_1353179.html",
+            title="邯郸市教育局关于印发《邯郸市学校安全工作目标管理考核办法》的通知",
+            date="2020-08-05",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- hand-written endpoints
@@ -124,15 +177,28 @@ ZCWJK = """<html><body><div class="nav"><a href="/">首页</a><a href="javascrip
 @pytest.mark.parametrize("date_selector", ["span.time", None])
 def test_chongqing_zcwjk_list(date_selector: str | None) -> None:
     page_url = "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/gfxwj/index.html"
-    s = spec(page_url, row="div.zcwjk-list-c", item="p.tit a", date=date_selector,
-             link_pattern=r"/t\d{8}_\d+\.html$")
+    s = spec(
+        page_url,
+        row="div.zcwjk-list-c",
+        item="p.tit a",
+        date=date_selector,
+        link_pattern=r"/t\d{8}_\d+\.html$",
+    )
     links = find_links(s, ZCWJK, page_url)
     assert [(x.url, x.date) for x in links] == [
-        ("https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/gfxwj/202502/t20250228_14353175.html", "2025-02-28"),
-        ("https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/202412/t20241230_14100001.html", "2024-12-30"),
+        (
+            "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/gfxwj/202502/t20250228_14353175.html",
+            "2025-02-28",
+        ),
+        (
+            "https://jw.cq.gov.cn/zwgk/zfxxgkml/zcwj/qtwj/202412/t20241230_14100001.html",
+            "2024-12-30",
+        ),
     ]
     # the title attribute beats the truncated link text
-    assert links[0].title == "重庆市教育委员会关于印发《重庆市教育强市建设规划（2024—2035年）》的通知"
+    assert (
+        links[0].title == "重庆市教育委员会关于印发《重庆市教育强市建设规划（2024—2035年）》的通知"
+    )
     assert links[1].title == "关于做好2025年职业教育工作的通知"
 
 
@@ -179,10 +245,16 @@ def test_chongqing_single_quoted_jsonp() -> None:
     s = spec(page_url, type="jsonp", json_path="datas", date_field="time")
     links = find_links(s, CQWS_JSONP, page_url)
     assert [(x.url, x.title, x.date) for x in links] == [
-        ("http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/202505/t20250520_14400001.html",
-         "巫山县关于'十五五'教育规划的解读", "2025-05-20"),
-        ("http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/202504/t20250401_14300002.html",
-         '图解："双减"工作方案', "2025-04-01"),
+        (
+            "http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/202505/t20250520_14400001.html",
+            "巫山县关于'十五五'教育规划的解读",
+            "2025-05-20",
+        ),
+        (
+            "http://www.cqws.gov.cn/zwgk_258/zfxxgkml_154818/zcjd_1/202504/t20250401_14300002.html",
+            '图解："双减"工作方案',
+            "2025-04-01",
+        ),
     ]
 
 
@@ -195,10 +267,18 @@ MOE_WAS5 = """<li><a href="/srcsite/A07/moe_737/s3876_qt/202502/t20250210_117800
 @pytest.mark.parametrize("date_selector", ["span", None])
 def test_moe_was5_fragments(date_selector: str | None) -> None:
     page_url = "http://www.moe.gov.cn/was5/web/search?channelid=254874&chnlid=5744&page=1"
-    links = find_links(spec(page_url, type="was5", item="li a", date=date_selector), MOE_WAS5, page_url)
+    links = find_links(
+        spec(page_url, type="was5", item="li a", date=date_selector), MOE_WAS5, page_url
+    )
     assert [(x.url, x.date) for x in links] == [
-        ("http://www.moe.gov.cn/srcsite/A07/moe_737/s3876_qt/202502/t20250210_1178001.html", "2025-02-10"),
-        ("http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/s5987/202502/t20250207_1177900.html", "2025-02-07"),
+        (
+            "http://www.moe.gov.cn/srcsite/A07/moe_737/s3876_qt/202502/t20250210_1178001.html",
+            "2025-02-10",
+        ),
+        (
+            "http://www.moe.gov.cn/jyb_xwfb/gzdt_gzdt/s5987/202502/t20250207_1177900.html",
+            "2025-02-07",
+        ),
         ("https://www.gov.cn/zhengce/content/202501/content_6999001.htm", "2025-01-19"),
     ]
     assert links[0].title == "教育部办公厅关于做好2025年职业教育招生工作的通知"
@@ -216,18 +296,44 @@ INLINE_JS = """<html><head><base href="/jyj/"></head><body><script>
 
 def test_inline_js_array_with_assignment_and_js_literals() -> None:
     page_url = "https://jyj.example.gov.cn/jyj/col/col1/index.html"
-    s = spec(page_url, type="inline_json", inline_key="articleList", url_field="urls.pc", date_field="pubDate")
+    s = spec(
+        page_url,
+        type="inline_json",
+        inline_key="articleList",
+        url_field="urls.pc",
+        date_field="pubDate",
+    )
     links = find_links(s, INLINE_JS, page_url)
     assert [(x.url, x.title, x.date) for x in links] == [
-        ("https://jyj.example.gov.cn/jyj/col/col1/content/content_1.html", "关于公布2025年市级高水平专业群名单的通知", "2025-03-01"),
-        ("https://jyj.example.gov.cn/jyj/col/col1/content/content_2.html", "招生简章", "2025-03-01"),
+        (
+            "https://jyj.example.gov.cn/jyj/col/col1/content/content_1.html",
+            "关于公布2025年市级高水平专业群名单的通知",
+            "2025-03-01",
+        ),
+        (
+            "https://jyj.example.gov.cn/jyj/col/col1/content/content_2.html",
+            "招生简章",
+            "2025-03-01",
+        ),
     ]
 
 
 def test_missing_or_broken_list_yields_no_links() -> None:
     page_url = "https://jyj.example.gov.cn/jyj/col/col1/index.html"
-    assert find_links(spec(page_url, type="inline_json", inline_key="articleList"), "<html>暂无</html>", page_url) == []
-    assert find_links(spec(page_url, type="json", json_path="searchVO.listVO"), '{"searchVO": {}}', page_url) == []
+    assert (
+        find_links(
+            spec(page_url, type="inline_json", inline_key="articleList"),
+            "<html>暂无</html>",
+            page_url,
+        )
+        == []
+    )
+    assert (
+        find_links(
+            spec(page_url, type="json", json_path="searchVO.listVO"), '{"searchVO": {}}', page_url
+        )
+        == []
+    )
     with pytest.raises(ExtractError, match="不是 JSON"):
         find_links(spec(page_url, type="json", json_path="a"), "<html>系统繁忙</html>", page_url)
 
@@ -236,26 +342,13 @@ def test_missing_or_broken_list_yields_no_links() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2025-02-28", "2025-02-28"), ("2025.2.8", "2025-02-08"), ("2025年2月8日", "2025-02-08"),
-        ("[2025-02-28]", "2025-02-28"), ("2025/02/28 10:00:00", "2025-02-28"),
-        ("发布日期：2025年02月28日", "2025-02-28"), ("2025 年 3 月 1 日", "2025-03-01"),
-        ("20250228", "2025-02-28"), (1749181130585, "2025-06-06"), ("1749181130", "2025-06-06"),
-        ("02-28", None), ("2025-13-01", None), ("2025-02-30", None), ("", None), (None, None),
-        ("000014348/2020-35428", None),
-    ],
-)
-def test_normalize_date(value: object, expected: str | None) -> None:
-    assert normalize_date(value) == expected
-
-
-@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ('{"a": [1, 2]}', {"a": [1, 2]}),
-        ("{'a': 'it\\'s', b: \"x'y\", c: [1, 2,], d: undefined, e: true}",
-         {"a": "it's", "b": "x'y", "c": [1, 2], "d": None, "e": True}),
+        (
+            "{'a': 'it\\'s', b: \"x'y\", c: [1, 2,], d: undefined, e: true}",
+            {"a": "it's", "b": "x'y", "c": [1, 2], "d": None, "e": True},
+        ),
         ("/* c */ [ {k: 'v'}, // tail\n ]", [{"k": "v"}]),
         ("{'q': 'say \"hi\"'}", {"q": 'say "hi"'}),
     ],
@@ -274,7 +367,7 @@ LIST = [Link(url=f"https://jw.cq.gov.cn/a/t2025030{i}_{i}.html") for i in range(
     [
         (set(), {}, [1, 2, 3, 4, 5, 6]),
         ({3, 4, 5, 6}, {}, [1, 2]),
-        ({1, 4, 5, 6}, {}, []),                        # a pinned old item on top stops at once…
+        ({1, 4, 5, 6}, {}, []),  # a pinned old item on top stops at once…
         ({1, 4, 5, 6}, {"stop_after_known": 2}, [2, 3]),  # …unless two known in a row are required
         ({5, 6}, {"limit": 2}, [1, 2]),
     ],

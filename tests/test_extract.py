@@ -18,15 +18,26 @@ from tests.conftest import SHARED
 from tests.support.metric import score_page, score_set
 from watcher.config import DetailRules
 from watcher.errors import ExtractError
-from watcher.extract import extract
-from watcher.extract_dom import attachment_ext, parse_html, tidy_lines
-from watcher.extract_meta import scan_meta, strip_site_suffix
+from watcher.ingest.extract import extract
+from watcher.ingest.extract._dom import attachment_ext, parse_html, tidy_lines
+from watcher.ingest.extract._meta import scan_meta, strip_site_suffix
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 GOLD = sorted(PAGES.rglob("*.json"))
 EXTRACT_DEV = SHARED / "extract-dev" / "cwced-dev"
-FURNITURE = ("打印", "纠错", "分享到", "扫一扫在手机打开当前页", "【字体", "关闭窗口", "收藏",
-             "责任编辑", "页面生成时间", "浏览次数", "访问量")
+FURNITURE = (
+    "打印",
+    "纠错",
+    "分享到",
+    "扫一扫在手机打开当前页",
+    "【字体",
+    "关闭窗口",
+    "收藏",
+    "责任编辑",
+    "页面生成时间",
+    "浏览次数",
+    "访问量",
+)
 
 # Measured on this code: extract-dev 0.944 (trafilatura 0.923, readability 0.924 with the same
 # metric), fixture pages 1.000. Floors are the measured values minus 0.01; never lower silently.
@@ -68,7 +79,7 @@ def test_text_paragraphs_and_no_furniture(path: Path) -> None:
     paragraphs = article.text.split("\n")
     assert len(paragraphs) >= gold["paragraphs_min"]
     assert all(p == p.strip() and p for p in paragraphs)
-    assert "\u3000" not in "".join(p[:1] for p in paragraphs)       # indentation removed
+    assert "\u3000" not in "".join(p[:1] for p in paragraphs)  # indentation removed
     assert "  " not in article.text
     assert article.text == gold["text"]
 
@@ -82,7 +93,9 @@ def test_attachments(path: Path) -> None:
 
 def test_gbk_bytes_decode_like_utf8() -> None:
     page = PAGES / "cqyz_district.html"
-    html = page.read_text(encoding="utf-8").replace('<meta charset="utf-8">', '<meta charset="gb2312">')
+    html = page.read_text(encoding="utf-8").replace(
+        '<meta charset="utf-8">', '<meta charset="gb2312">'
+    )
     gb = extract(html.encode("gb18030"))
     utf = extract(page.read_bytes())
     assert (gb.title, gb.text, dict(gb.meta)) == (utf.title, utf.text, dict(utf.meta))
@@ -96,16 +109,19 @@ def test_unparseable_input_raises_extract_error_in_chinese(bad: str | bytes) -> 
 
 def test_source_rules_win_over_templates() -> None:
     html = (PAGES / "cq_gov_trs.html").read_text(encoding="utf-8")
-    rules = DetailRules(title="div.zwxl-title p.tit", body="div.zwxl-article",
-                        remove=("p:last-child",))
+    rules = DetailRules(
+        title="div.zwxl-title p.tit", body="div.zwxl-article", remove=("p:last-child",)
+    )
     article = extract(html, rules=rules)
     assert article.method == "source"
-    assert "附件：" not in article.text      # the removed last paragraph
+    assert "附件：" not in article.text  # the removed last paragraph
     assert article.text.startswith("2024年12月，市委、市政府印发了")
 
 
 def test_page_without_body_returns_reason_not_exception() -> None:
-    article = extract("<html><head><title>通知_某某网</title></head><body><div></div></body></html>")
+    article = extract(
+        "<html><head><title>通知_某某网</title></head><body><div></div></body></html>"
+    )
     assert article.text == ""
     assert article.method.startswith("empty")
     assert article.title == "通知"
@@ -115,15 +131,27 @@ def test_page_without_body_returns_reason_not_exception() -> None:
     ("snippet", "expected"),
     [
         ("<p>索 引 号：000014349/2019-00005</p>", {"index_no": "000014349/2019-00005"}),
-        ("<table><tr><td>标　　题</td><td>某某通知</td></tr><tr><td>有 效 性</td><td>有效</td></tr></table>",
-         {"validity": "有效"}),
-        ("<div>[ 成文日期 ] 2025-02-28 [ 发文字号 ] 渝府发〔2025〕3号</div>",
-         {"written_date": "2025-02-28", "doc_number": "渝府发〔2025〕3号"}),
-        ("<p><strong>发文机关</strong>:国务院</p><p><strong>文号</strong>：无</p>", {"issuer": "国务院"}),
-        ("<table><tr><td class='t1'>发布机构：</td><td class='t2'></td><td class='t1'>主题分类：</td>"
-         "<td class='t2'>教育</td></tr></table>", {"topic": "教育"}),
-        ("<p>发布日期：2019年01月24日</p><p>成文日期：二〇一九年一月二十日</p>",
-         {"published_date": "2019-01-24", "written_date": "2019-01-20"}),
+        (
+            "<table><tr><td>标　　题</td><td>某某通知</td></tr><tr><td>有 效 性</td><td>有效</td></tr></table>",
+            {"validity": "有效"},
+        ),
+        (
+            "<div>[ 成文日期 ] 2025-02-28 [ 发文字号 ] 渝府发〔2025〕3号</div>",
+            {"written_date": "2025-02-28", "doc_number": "渝府发〔2025〕3号"},
+        ),
+        (
+            "<p><strong>发文机关</strong>:国务院</p><p><strong>文号</strong>：无</p>",
+            {"issuer": "国务院"},
+        ),
+        (
+            "<table><tr><td class='t1'>发布机构：</td><td class='t2'></td><td class='t1'>主题分类：</td>"
+            "<td class='t2'>教育</td></tr></table>",
+            {"topic": "教育"},
+        ),
+        (
+            "<p>发布日期：2019年01月24日</p><p>成文日期：二〇一九年一月二十日</p>",
+            {"published_date": "2019-01-24", "written_date": "2019-01-20"},
+        ),
         ("<p>发布日期：不详</p>", {}),
     ],
 )
@@ -137,7 +165,10 @@ def test_label_normalisation(snippet: str, expected: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("重庆市教育委员会关于印发某方案的通知_重庆市人民政府网", "重庆市教育委员会关于印发某方案的通知"),
+        (
+            "重庆市教育委员会关于印发某方案的通知_重庆市人民政府网",
+            "重庆市教育委员会关于印发某方案的通知",
+        ),
         ("山西品牌丝路行正式启动 - 山西省人民政府门户网站 ", "山西品牌丝路行正式启动"),
         ("教育强国建设规划纲要（2024—2035年）| 中国政府网", "教育强国建设规划纲要（2024—2035年）"),
         ("首页_关于开展专项行动的通知", "关于开展专项行动的通知"),
@@ -188,7 +219,9 @@ def test_fixture_pages_f1_floor() -> None:
 
 def test_extract_dev_f1_floor() -> None:
     if not EXTRACT_DEV.is_dir():
-        pytest.skip("../shared/extract-dev is not beside this checkout (dev pages are not copied into the repo)")
+        pytest.skip(
+            "../shared/extract-dev is not beside this checkout (dev pages are not copied into the repo)"
+        )
     truth = json.loads((EXTRACT_DEV / "ground-truth.json").read_text(encoding="utf-8"))
     scores = []
     for page_id, item in truth.items():

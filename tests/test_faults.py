@@ -23,7 +23,7 @@ from tests.support.loopback import LoopbackServer, Reply, redirect
 from tests.support.loopback import _Handler as _LoopbackHandler
 from tests.support.loopback import _Server as _LoopbackHTTPServer
 from watcher.config import Config, FetchSettings, ListSpec, Settings, Source
-from watcher.pipeline import CycleReport, Pipeline
+from watcher.pipeline.cycle import CycleReport, Pipeline
 from watcher.store import Store
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -41,13 +41,17 @@ MAX_BYTES = 200_000
 
 
 def _maintenance(text: str) -> str:
-    return (f"<html><head><meta charset='utf-8'><title>{text}</title></head><body>"
-            f"<div class='article'><h1>{text}</h1><p>{text}，请稍后访问。给您带来不便敬请谅解。</p></div></body></html>")
+    return (
+        f"<html><head><meta charset='utf-8'><title>{text}</title></head><body>"
+        f"<div class='article'><h1>{text}</h1><p>{text}，请稍后访问。给您带来不便敬请谅解。</p></div></body></html>"
+    )
 
 
 def _list_page(doc_url: str) -> str:
-    return (f'<html><body><ul class="list"><li><a href="{doc_url}">{TITLE}</a>'
-            f"<span>2025-07-07</span></li></ul></body></html>")
+    return (
+        f'<html><body><ul class="list"><li><a href="{doc_url}">{TITLE}</a>'
+        f"<span>2025-07-07</span></li></ul></body></html>"
+    )
 
 
 class _RestartableServer(LoopbackServer):
@@ -65,8 +69,9 @@ class _RestartableServer(LoopbackServer):
         server.owner = self
         self._server = server
         self._fixed_port = int(server.server_address[1])
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -106,12 +111,23 @@ class Site:
 
 
 def _config(list_url: str, *, retries: int, timeout: float) -> Config:
-    source = Source(id="faulty", name="故障测试站", level="district", allow_private=True,
-                    allowed_hosts=("127.0.0.1",),
-                    lists=(ListSpec(url=list_url, item="ul.list a"),))
-    fetch = FetchSettings(timeout_seconds=timeout, retries=retries, backoff_base_seconds=0.01,
-                          min_delay_seconds=0, jitter_seconds=0, max_bytes=MAX_BYTES,
-                          max_retry_after_seconds=1)
+    source = Source(
+        id="faulty",
+        name="故障测试站",
+        level="district",
+        allow_private=True,
+        allowed_hosts=("127.0.0.1",),
+        lists=(ListSpec(url=list_url, item="ul.list a"),),
+    )
+    fetch = FetchSettings(
+        timeout_seconds=timeout,
+        retries=retries,
+        backoff_base_seconds=0.01,
+        min_delay_seconds=0,
+        jitter_seconds=0,
+        max_bytes=MAX_BYTES,
+        max_retry_after_seconds=1,
+    )
     return Config(settings=Settings(fetch=fetch, health_failures=2), sources=(source,))
 
 
@@ -124,7 +140,9 @@ def make_site(tmp_path: Path) -> Iterator[Callable[..., Site]]:
         docs.start()
         store = Store.open(tmp_path / f"w{len(opened)}.db")
         opened.append((lists, docs, store))
-        site = Site(lists, docs, store, _config(lists.url("/list/"), retries=retries, timeout=timeout))
+        site = Site(
+            lists, docs, store, _config(lists.url("/list/"), retries=retries, timeout=timeout)
+        )
         lists.route("/list/", Reply(body=_list_page(site.doc_url), headers=HTML))
         site.serve(Reply(body=DOC, headers=HTML))
         return site
@@ -143,10 +161,10 @@ def _gzip(body: str) -> bytes:
 @dataclass(frozen=True)
 class Fault:
     replies: tuple[Reply, ...] = ()
-    refuse: bool = False           # stop the document's server: connection refused
+    refuse: bool = False  # stop the document's server: connection refused
     retries: int = 1
     timeout: float = 0.3
-    outcomes: frozenset[str] = frozenset()   # fetch-log outcomes the failure may be recorded as
+    outcomes: frozenset[str] = frozenset()  # fetch-log outcomes the failure may be recorded as
 
 
 NET = frozenset({"network_error"})
@@ -158,42 +176,93 @@ FAULTS: dict[str, Fault] = {
     "reset_mid_body": Fault((Reply(body=CHANGED, headers=HTML, close_after=200),), outcomes=NET),
     "headers_never_come": Fault((Reply(body=CHANGED, headers=HTML, delay=2.0),), outcomes=NET),
     # Each chunk arrives within the read timeout, the whole body never does.
-    "slow_drip_body": Fault((Reply(body=CHANGED * 4, headers=HTML, chunk_size=64, drip=0.15),),
-                            retries=0, timeout=0.25, outcomes=NET),
-    "truncated_gzip": Fault((Reply(body=_gzip(CHANGED)[:300], headers={**HTML, "Content-Encoding": "gzip"}),),
-                            outcomes=frozenset({"bad_body"})),
-    "corrupt_gzip": Fault((Reply(body=b"\x1f\x8b\x08\x00" + b"garbage!" * 64,
-                                 headers={**HTML, "Content-Encoding": "gzip"}),), outcomes=frozenset({"bad_body"})),
-    "unknown_content_encoding": Fault((Reply(body=CHANGED, headers={**HTML, "Content-Encoding": "br"}),),
-                                      outcomes=frozenset({"bad_body"})),
+    "slow_drip_body": Fault(
+        (Reply(body=CHANGED * 4, headers=HTML, chunk_size=64, drip=0.15),),
+        retries=0,
+        timeout=0.25,
+        outcomes=NET,
+    ),
+    "truncated_gzip": Fault(
+        (Reply(body=_gzip(CHANGED)[:300], headers={**HTML, "Content-Encoding": "gzip"}),),
+        outcomes=frozenset({"bad_body"}),
+    ),
+    "corrupt_gzip": Fault(
+        (
+            Reply(
+                body=b"\x1f\x8b\x08\x00" + b"garbage!" * 64,
+                headers={**HTML, "Content-Encoding": "gzip"},
+            ),
+        ),
+        outcomes=frozenset({"bad_body"}),
+    ),
+    "unknown_content_encoding": Fault(
+        (Reply(body=CHANGED, headers={**HTML, "Content-Encoding": "br"}),),
+        outcomes=frozenset({"bad_body"}),
+    ),
     "http_500_storm": Fault((Reply(status=500, body="Internal Server Error"),), outcomes=HTTP),
-    "http_503_retry_after_too_long": Fault((Reply(status=503, headers={"Retry-After": "3600"}),), outcomes=HTTP),
-    "http_429_flood": Fault((Reply(status=429, headers={"Retry-After": "0"}, body="slow down"),), outcomes=HTTP),
+    "http_503_retry_after_too_long": Fault(
+        (Reply(status=503, headers={"Retry-After": "3600"}),), outcomes=HTTP
+    ),
+    "http_429_flood": Fault(
+        (Reply(status=429, headers={"Retry-After": "0"}, body="slow down"),), outcomes=HTTP
+    ),
     "http_404_gone": Fault((Reply(status=404, body="not found"),), outcomes=HTTP),
     "redirect_loop": Fault((redirect("/doc/1.html"),), outcomes=frozenset({"redirect_loop"})),
-    "redirect_offsite": Fault((redirect("http://evil.example.org/doc/1.html"),), outcomes=frozenset({"offsite"})),
-    "oversized_declared": Fault((Reply(body=b"<p>" + b"x" * (MAX_BYTES * 2), headers=HTML),),
-                                outcomes=frozenset({"too_large"})),
-    "endless_chunked_body": Fault((Reply(body=b"<p>" + "无尽".encode() * MAX_BYTES, headers=HTML, chunked=True),),
-                                  outcomes=frozenset({"too_large"})),
-    "gzip_bomb": Fault((Reply(body=gzip.compress(b"<p>" + b"\x20" * (MAX_BYTES * 50)),
-                              headers={**HTML, "Content-Encoding": "gzip"}),), outcomes=frozenset({"too_large"})),
+    "redirect_offsite": Fault(
+        (redirect("http://evil.example.org/doc/1.html"),), outcomes=frozenset({"offsite"})
+    ),
+    "oversized_declared": Fault(
+        (Reply(body=b"<p>" + b"x" * (MAX_BYTES * 2), headers=HTML),),
+        outcomes=frozenset({"too_large"}),
+    ),
+    "endless_chunked_body": Fault(
+        (Reply(body=b"<p>" + "无尽".encode() * MAX_BYTES, headers=HTML, chunked=True),),
+        outcomes=frozenset({"too_large"}),
+    ),
+    "gzip_bomb": Fault(
+        (
+            Reply(
+                body=gzip.compress(b"<p>" + b"\x20" * (MAX_BYTES * 50)),
+                headers={**HTML, "Content-Encoding": "gzip"},
+            ),
+        ),
+        outcomes=frozenset({"too_large"}),
+    ),
     "empty_200": Fault((Reply(body=b"", headers=HTML),), outcomes=EXTRACT),
     "binary_as_html": Fault((Reply(body=bytes(range(256)) * 16, headers=HTML),), outcomes=EXTRACT),
-    "random_bytes_as_html": Fault((Reply(body=bytes((i * 7919 + 13) % 251 for i in range(40000)), headers=HTML),),
-                                  outcomes=EXTRACT),
-    "pdf_bytes_as_html": Fault((Reply(body=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 16, headers=HTML),),
-                               outcomes=EXTRACT),
-    "maintenance_200": Fault((Reply(body=_maintenance("网站维护中"), headers=HTML),), outcomes=EXTRACT),
-    "soft_404_200": Fault((Reply(body=_maintenance("您访问的页面不存在"), headers=HTML),), outcomes=EXTRACT),
-    "waf_challenge_200": Fault((Reply(body="<html><script>document.cookie='__jsl_clearance=1';location.reload()</script></html>",
-                                      headers=HTML),), outcomes=frozenset({"blocked"})),
-    "waf_challenge_521": Fault((Reply(status=521, body="<script>var x=1</script>"),), outcomes=frozenset({"blocked"})),
+    "random_bytes_as_html": Fault(
+        (Reply(body=bytes((i * 7919 + 13) % 251 for i in range(40000)), headers=HTML),),
+        outcomes=EXTRACT,
+    ),
+    "pdf_bytes_as_html": Fault(
+        (Reply(body=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 16, headers=HTML),),
+        outcomes=EXTRACT,
+    ),
+    "maintenance_200": Fault(
+        (Reply(body=_maintenance("网站维护中"), headers=HTML),), outcomes=EXTRACT
+    ),
+    "soft_404_200": Fault(
+        (Reply(body=_maintenance("您访问的页面不存在"), headers=HTML),), outcomes=EXTRACT
+    ),
+    "waf_challenge_200": Fault(
+        (
+            Reply(
+                body="<html><script>document.cookie='__jsl_clearance=1';location.reload()</script></html>",
+                headers=HTML,
+            ),
+        ),
+        outcomes=frozenset({"blocked"}),
+    ),
+    "waf_challenge_521": Fault(
+        (Reply(status=521, body="<script>var x=1</script>"),), outcomes=frozenset({"blocked"})
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
-def test_a_fault_never_becomes_a_version_and_health_follows_it(name: str, make_site: Callable[..., Site]) -> None:
+def test_a_fault_never_becomes_a_version_and_health_follows_it(
+    name: str, make_site: Callable[..., Site]
+) -> None:
     fault = FAULTS[name]
     site = make_site(retries=fault.retries, timeout=fault.timeout)
     first = site.cycle()
@@ -230,12 +299,16 @@ def test_a_fault_never_becomes_a_version_and_health_follows_it(name: str, make_s
     assert recovered.status == "ok" and recovered.unchanged == 1 and recovered.new_versions == 0
     assert site.versions() == stored
     assert site.alerts("source_recovered"), "recovery is announced"
-    assert all(a["resolved_at"] for a in site.alerts("source_health")), "the health alert is resolved"
+    assert all(a["resolved_at"] for a in site.alerts("source_health")), (
+        "the health alert is resolved"
+    )
     assert site.alerts("new_version") == []
     assert site.store.source_row("faulty").consecutive_failures == 0  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("content_type", ["application/octet-stream", "text/plain", "image/jpeg", ""])
+@pytest.mark.parametrize(
+    "content_type", ["application/octet-stream", "text/plain", "image/jpeg", ""]
+)
 def test_the_same_page_with_a_wrong_content_type_is_not_a_change(
     content_type: str, make_site: Callable[..., Site]
 ) -> None:
@@ -250,7 +323,9 @@ def test_the_same_page_with_a_wrong_content_type_is_not_a_change(
     assert site.alerts("new_version") == []
 
 
-def test_a_dead_list_page_reaches_the_health_alert_and_recovers(make_site: Callable[..., Site]) -> None:
+def test_a_dead_list_page_reaches_the_health_alert_and_recovers(
+    make_site: Callable[..., Site],
+) -> None:
     site = make_site()
     site.cycle()
     site.lists.route("/list/", Reply(status=502, body="Bad Gateway"))
@@ -269,9 +344,18 @@ def test_a_fault_in_one_document_spares_the_others(make_site: Callable[..., Site
     """A document that breaks mid-run is skipped; its neighbours on the same list are stored."""
     site = make_site()
     other = site.docs.url("/doc/2.html")
-    site.lists.route("/list/", Reply(body=_list_page(site.doc_url).replace(
-        "</ul>", f'<li><a href="{other}">另一份通知</a></li></ul>'), headers=HTML))
-    site.docs.route("/doc/2.html", Reply(body=DOC.replace(TITLE, "关于做好暑期安全工作的通知"), headers=HTML))
+    site.lists.route(
+        "/list/",
+        Reply(
+            body=_list_page(site.doc_url).replace(
+                "</ul>", f'<li><a href="{other}">另一份通知</a></li></ul>'
+            ),
+            headers=HTML,
+        ),
+    )
+    site.docs.route(
+        "/doc/2.html", Reply(body=DOC.replace(TITLE, "关于做好暑期安全工作的通知"), headers=HTML)
+    )
     site.serve(Reply(body=bytes(range(256)) * 64, headers=HTML))
     outcome = site.cycle().outcomes[0]
     assert outcome.status == "partial" and outcome.failed == 1 and outcome.new_documents == 1

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from watcher.cli import main
-from watcher.feed import alerts_atom
+from watcher.deliver.feed import alerts_atom
 from watcher.models import Alert, Evidence
 from watcher.store import Store
 
@@ -17,15 +17,23 @@ NS = {"a": "http://www.w3.org/2005/Atom"}
 
 
 def _alert(n: int, title: str = "", body: str = "正文") -> Alert:
-    return Alert(kind="new_version", dedupe_key=f"k{n}", severity="warning",
-                 title=title or f"文件修改 {n}", body=body, url=f"http://example.gov.cn/{n}.html?a=1&b=2",
-                 evidence=(Evidence(title="某规划", section="三/（五）", sentence="新增低空经济<内容>。"),))
+    return Alert(
+        kind="new_version",
+        dedupe_key=f"k{n}",
+        severity="warning",
+        title=title or f"文件修改 {n}",
+        body=body,
+        url=f"http://example.gov.cn/{n}.html?a=1&b=2",
+        evidence=(Evidence(title="某规划", section="三/（五）", sentence="新增低空经济<内容>。"),),
+    )
 
 
 @pytest.fixture()
 def store(tmp_path: Path) -> Store:
     s = Store.open(tmp_path / "w.db")
-    s.add_alert(_alert(1, title="<script>alert('x')</script> & 通知", body="控制字符\x01\x0b不应出现"))
+    s.add_alert(
+        _alert(1, title="<script>alert('x')</script> & 通知", body="控制字符\x01\x0b不应出现")
+    )
     s.add_alert(_alert(2))
     return s
 
@@ -37,7 +45,9 @@ def test_feed_is_valid_atom_with_escaped_content(store: Store) -> None:
     assert root.tag == "{http://www.w3.org/2005/Atom}feed"
     entries = root.findall("a:entry", NS)
     assert [e.findtext("a:title", namespaces=NS) for e in entries] == [
-        "[警告] 文件修改 2", "[警告] <script>alert('x')</script> & 通知"]
+        "[警告] 文件修改 2",
+        "[警告] <script>alert('x')</script> & 通知",
+    ]
     assert "<script>" not in xml
     content = entries[1].findtext("a:content", namespaces=NS) or ""
     assert "控制字符不应出现" in content and "新增低空经济<内容>。" in content
@@ -71,8 +81,18 @@ def test_feed_limit(store: Store) -> None:
 def test_cli_feed_writes_file(store: Store, tmp_path: Path) -> None:
     store.close()
     out = tmp_path / "out" / "alerts.atom"
-    result = CliRunner().invoke(main, ["--store", str(tmp_path / "w.db"), "--config",
-                                       str(tmp_path / "missing.yaml"), "feed", "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--store",
+            str(tmp_path / "w.db"),
+            "--config",
+            str(tmp_path / "missing.yaml"),
+            "feed",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "已写入" in result.output
     assert len(SafeET.parse(str(out)).getroot().findall("a:entry", NS)) == 2

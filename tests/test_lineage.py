@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO
+from watcher.analysis.lineage import (
+    configured_parent,
+    find_citations,
+    find_predecessor,
+    match_cited,
+)
 from watcher.config import Pair
-from watcher.lineage import configured_parent, find_citations, find_predecessor, match_cited
 
 FIXTURES = REPO / "tests" / "fixtures" / "text"
 
@@ -86,12 +91,18 @@ def test_match_cited(cited: str, expected: int | None) -> None:
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("重庆市职业教育提质培优行动计划（2024—2027年）", 1),  # latest earlier edition wins over 2018
+        (
+            "重庆市职业教育提质培优行动计划（2024—2027年）",
+            1,
+        ),  # latest earlier edition wins over 2018
         ("关于印发重庆市职业教育提质培优行动计划（2021—2023年）的通知", 2),
         ("某某工程第二期实施方案", 5),
         ("某某工程第一期实施方案", None),
         ("重庆市职业教育提质培优行动计划（2018—2020年）", None),
-        ("教育强国建设规划纲要（2024—2035年）", None),  # the same document is not its own predecessor
+        (
+            "教育强国建设规划纲要（2024—2035年）",
+            None,
+        ),  # the same document is not its own predecessor
     ],
 )
 def test_find_predecessor(title: str, expected: int | None) -> None:
@@ -106,7 +117,9 @@ def test_find_predecessor(title: str, expected: int | None) -> None:
 
 def test_configured_parent() -> None:
     pairs = [Pair(child="教育强市", parent="教育强国建设规划纲要")]
-    found = configured_parent("重庆加快建设教育强市推进教育现代化规划（2024—2035年）", pairs, CANDIDATES)
+    found = configured_parent(
+        "重庆加快建设教育强市推进教育现代化规划（2024—2035年）", pairs, CANDIDATES
+    )
     assert found is not None
     doc_id, link = found
     assert doc_id == 4 and link.relation == "configured"

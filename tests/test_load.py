@@ -22,7 +22,7 @@ import psutil
 
 from tests.support.loopback import LoopbackServer, Reply
 from watcher.config import Config, FetchSettings, ListSpec, Settings, Source
-from watcher.pipeline import Pipeline
+from watcher.pipeline.cycle import Pipeline
 from watcher.store import Store
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -34,26 +34,39 @@ def _page(s: int, d: int) -> str:
     paras = "".join(
         f"<p>（{k}）推进第{s}区职业院校第{d}项重点任务，建设产教融合实训基地{k + d}个，"
         f"到2027年培训技能人才{k * 100 + d}人次，完善经费保障和督导评估机制。</p>"
-        for k in range(1, 9))
-    return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><div class='article'>"
-            f"<h1>{title}</h1><p>一、总体要求</p>{paras}<p>二、保障措施</p>"
-            f"<p>加强组织领导，压实工作责任。</p></div></body></html>")
+        for k in range(1, 9)
+    )
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><div class='article'>"
+        f"<h1>{title}</h1><p>一、总体要求</p>{paras}<p>二、保障措施</p>"
+        f"<p>加强组织领导，压实工作责任。</p></div></body></html>"
+    )
 
 
 def build_site(srv: LoopbackServer, sources: int, pages_per_source: int) -> Config:
     """Script ``sources`` list pages with ``pages_per_source`` documents each; their Config."""
     specs = []
     for s in range(sources):
-        items = "".join(f'<li><a href="/s{s}/d{d}.html">第{d}号方案</a><span>2025-07-07</span></li>'
-                        for d in range(pages_per_source))
+        items = "".join(
+            f'<li><a href="/s{s}/d{d}.html">第{d}号方案</a><span>2025-07-07</span></li>'
+            for d in range(pages_per_source)
+        )
         srv.route(f"/s{s}/list/", Reply(body=f"<ul class='list'>{items}</ul>", headers=HTML))
         for d in range(pages_per_source):
             srv.route(f"/s{s}/d{d}.html", Reply(body=_page(s, d), headers=HTML))
-        specs.append(Source(id=f"s{s}", name=f"负载测试{s}", level="district", allow_private=True,
-                            max_new_per_run=pages_per_source, lists=(ListSpec(url=srv.url(f"/s{s}/list/"),
-                                                                              item="ul.list a"),)))
-    fetch = FetchSettings(min_delay_seconds=0, jitter_seconds=0, retries=0, timeout_seconds=30,
-                          per_host_concurrency=8)
+        specs.append(
+            Source(
+                id=f"s{s}",
+                name=f"负载测试{s}",
+                level="district",
+                allow_private=True,
+                max_new_per_run=pages_per_source,
+                lists=(ListSpec(url=srv.url(f"/s{s}/list/"), item="ul.list a"),),
+            )
+        )
+    fetch = FetchSettings(
+        min_delay_seconds=0, jitter_seconds=0, retries=0, timeout_seconds=30, per_host_concurrency=8
+    )
     return Config(settings=Settings(fetch=fetch), sources=tuple(specs))
 
 
@@ -107,14 +120,23 @@ def run_load(db: Path, sources: int, pages_per_source: int) -> LoadResult:
             documents = int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
             assert store.integrity_ok()
     mb = 1024 * 1024
-    return LoadResult(sources, sources * pages_per_source, seconds, documents, report.total("failed"),
-                      before / mb, rss.peak / mb)
+    return LoadResult(
+        sources,
+        sources * pages_per_source,
+        seconds,
+        documents,
+        report.total("failed"),
+        before / mb,
+        rss.peak / mb,
+    )
 
 
 def test_a_cycle_over_50_sources_and_500_pages_stays_bounded(tmp_path: Path) -> None:
     result = run_load(tmp_path / "w.db", sources=50, pages_per_source=10)
-    print(f"load: {result.pages} pages / {result.sources} sources in {result.seconds:.1f} s, "
-          f"RSS {result.rss_before_mb:.0f} → peak {result.rss_peak_mb:.0f} MB (+{result.rss_growth_mb:.0f})")
+    print(
+        f"load: {result.pages} pages / {result.sources} sources in {result.seconds:.1f} s, "
+        f"RSS {result.rss_before_mb:.0f} → peak {result.rss_peak_mb:.0f} MB (+{result.rss_growth_mb:.0f})"
+    )
     assert result.documents == 500 and result.failed == 0
     # The design target is a 512 MB server; a 500-page cycle must not grow the process by more
     # than a fraction of that (raw pages are streamed into the store, not kept).
@@ -127,14 +149,32 @@ def test_two_checks_at_once_one_is_refused_and_the_store_survives(tmp_path: Path
     with LoopbackServer(latency=0.05) as srv:
         build_site(srv, 2, 20)
         config = tmp_path / "sources.yaml"
-        lines = ["settings:", "  fetch: {min_delay_seconds: 0, jitter_seconds: 0, retries: 0}", "sources:"]
+        lines = [
+            "settings:",
+            "  fetch: {min_delay_seconds: 0, jitter_seconds: 0, retries: 0}",
+            "sources:",
+        ]
         for s in range(2):
-            lines += [f"  - id: s{s}", f"    name: 并发{s}", "    level: district", "    allow_private: true",
-                      "    lists:", f"      - url: {srv.url(f'/s{s}/list/')}", '        item: "ul.list a"']
+            lines += [
+                f"  - id: s{s}",
+                f"    name: 并发{s}",
+                "    level: district",
+                "    allow_private: true",
+                "    lists:",
+                f"      - url: {srv.url(f'/s{s}/list/')}",
+                '        item: "ul.list a"',
+            ]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        env = {**os.environ, "WATCHER_STORE": str(db), "WATCHER_CONFIG": str(config), "PYTHONPATH": str(REPO)}
+        env = {
+            **os.environ,
+            "WATCHER_STORE": str(db),
+            "WATCHER_CONFIG": str(config),
+            "PYTHONPATH": str(REPO),
+        }
         cmd = [sys.executable, "-m", "watcher", "check"]
-        first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and srv.hits("/s0/list/") + srv.hits("/s1/list/") == 0:
             time.sleep(0.05)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import seed_path
-from watcher.normalize import match_key, mojibake_score, normalize, normalize_report
+from watcher.text.keys import match_key
+from watcher.text.normalize import mojibake_score, normalize, normalize_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "text"
 
@@ -38,8 +38,8 @@ def test_traditional_pinyin_copy_restores_the_simplified_plan() -> None:
         ("规划(2024—2035年)", "规划(2024—2035年)"),
         ("每袋25公斤(kg)", "每袋25公斤(kg)"),
         ("校园(campus)建设", "校园(campus)建设"),
-        ("a(shè)b", "a(shè)b"),                      # no CJK character before it
-        ("长(chángchángchángx)", "长(chángchángchángx)"),   # longer than any syllable
+        ("a(shè)b", "a(shè)b"),  # no CJK character before it
+        ("长(chángchángchángx)", "长(chángchángchángx)"),  # longer than any syllable
     ],
 )
 def test_pinyin_annotations(raw: str, expected: str) -> None:
@@ -60,7 +60,8 @@ def test_traditional_text_is_converted() -> None:
 
 
 @pytest.mark.parametrize(
-    "furniture", ["第 2 页 共 175 页", "第2页", "— 3 —", "- 3 -", "－12－", "3 / 175", "共 9 页 第 2 页"]
+    "furniture",
+    ["第 2 页 共 175 页", "第2页", "— 3 —", "- 3 -", "－12－", "3 / 175", "共 9 页 第 2 页"],
 )
 def test_page_numbers_dropped(furniture: str) -> None:
     text = f"第一段文字。\n{furniture}\n第二段文字。"
@@ -77,7 +78,9 @@ def test_numbers_that_are_content_survive() -> None:
 def _paged(header: str, pages: int, body: str) -> str:
     out = []
     for p in range(1, pages + 1):
-        out.append(f"{header}\n{body}{p}。\n牵头部门：市教委\n配合部门：各区县\n正文继续{p}。\n第 {p} 页 共 {pages} 页\n")
+        out.append(
+            f"{header}\n{body}{p}。\n牵头部门：市教委\n配合部门：各区县\n正文继续{p}。\n第 {p} 页 共 {pages} 页\n"
+        )
     return "\n".join(out)
 
 
@@ -85,7 +88,7 @@ def test_running_header_dropped_by_frequency_but_repeated_content_kept() -> None
     text = _paged("某某研究院简报 2025年第3期", 6, "第一页正文")
     result = normalize_report(text)
     assert "某某研究院简报" not in result.text
-    assert result.text.count("牵头部门：市教委") == 6      # repeats, but not at page edges
+    assert result.text.count("牵头部门：市教委") == 6  # repeats, but not at page edges
     assert result.text.count("配合部门：各区县") == 6
     assert "page_furniture" in result.flags
 
@@ -127,7 +130,10 @@ def test_bookmarks(raw: str, expected: str) -> None:
         ("A  B\tC", "A B C"),
         ("2024 年 12 月，市委印发", "2024年12月，市委印发"),
         ("新华社北京 1月 19 日电", "新华社北京 1月19日电"),
-        ("普惠性幼儿园覆盖率达到 95%以上，达到 94%，每 3—5 年", "普惠性幼儿园覆盖率达到95%以上，达到94%，每3—5年"),
+        (
+            "普惠性幼儿园覆盖率达到 95%以上，达到 94%，每 3—5 年",
+            "普惠性幼儿园覆盖率达到95%以上，达到94%，每3—5年",
+        ),
         ("（2024—2035 年）", "（2024—2035年）"),
         ("类型 主要指标 2023年 2027年", "类型 主要指标 2023年 2027年"),
         ("毛入园率（%） 93.06 94", "毛入园率（%） 93.06 94"),
@@ -149,8 +155,9 @@ def test_never_nfkc(text: str) -> None:
 
 def _as_cp1252(raw: bytes) -> str:
     """Bytes decoded as Windows-1252, its five undefined bytes passed through as latin-1 does."""
-    return "".join(chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
-                   for b in raw)
+    return "".join(
+        chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252") for b in raw
+    )
 
 
 ORIGINAL = "重庆市教育委员会关于印发教育强市建设规划的通知"
@@ -236,7 +243,11 @@ def test_pdf_dewrap() -> None:
         "坚持以习近平新时代中国特色社会主义思想为指导，深入贯彻党的二十大和二十届二中、三中全会精神，"
         "全面贯彻习近平总书记关于教育的重要论述，坚持教育优先发展，全面贯彻党的教育方针，"
         "坚定不移走中国特色社会主义教育发展道路。",
-        "主要指标", "类型", "主要指标", "2023年", "2027年",
+        "主要指标",
+        "类型",
+        "主要指标",
+        "2023年",
+        "2027年",
         "六、加快建设现代职业教育体系，培养大国工匠、能工巧匠、高技能人才",
         "（二十）塑造多元办学、产教融合新形态。深入推进省域现代职业教育体系新模式试点，"
         "落实地方政府统筹发展职业教育主体责任。",
@@ -255,8 +266,9 @@ def test_english_words_joined_with_space() -> None:
     assert "ten This" in normalize(text)
 
 
-@pytest.mark.parametrize("name", ["national_gangyao.txt", "cq_guihua.txt",
-                                  "cq_guihua_excerpt_trad_pinyin.txt"])
+@pytest.mark.parametrize(
+    "name", ["national_gangyao.txt", "cq_guihua.txt", "cq_guihua_excerpt_trad_pinyin.txt"]
+)
 def test_idempotent_on_fixtures(name: str) -> None:
     once = normalize(_read(name))
     assert normalize(once) == once
@@ -264,14 +276,25 @@ def test_idempotent_on_fixtures(name: str) -> None:
 
 # the last three were found by the fuzz test below: spaces around a short latin-1 line made the
 # second pass re-decode it as GBK when the first had not
-@pytest.mark.parametrize("text", [WRAPPED, _paged("某某简报 第3期", 5, "正文"), "①\n（1）\n\n\f第 1 页",
-                                  "\u3000ès", "ès\u3000(", "è[——\u3000"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        WRAPPED,
+        _paged("某某简报 第3期", 5, "正文"),
+        "①\n（1）\n\n\f第 1 页",
+        "\u3000ès",
+        "ès\u3000(",
+        "è[——\u3000",
+    ],
+)
 def test_idempotent_on_cases(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
 
 
-_ALPHABET = st.sampled_from(list("一二三、（）()1.。，第页共—- \n\f\u3000教育强市建設(shè)éåÖØ[bookmark: ]ab"))
+_ALPHABET = st.sampled_from(
+    list("一二三、（）()1.。，第页共—- \n\f\u3000教育强市建設(shè)éåÖØ[bookmark: ]ab")
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -282,42 +305,16 @@ def test_fuzz_normalize_is_total_and_idempotent(text: str) -> None:
     match_key(once)
 
 
-def test_hostile_input_is_fast() -> None:
+@pytest.mark.timeout(30)  # catastrophic backtracking would run for hours, not seconds
+def test_hostile_input_finishes() -> None:
     text = ("(" + "ā" * 5000 + "[bookmark:" * 2000 + "é" * 5000 + "—" * 3000 + "\n") * 5
-    t0 = time.perf_counter()
-    normalize(text)
-    assert time.perf_counter() - t0 < 2.0
+    assert normalize(text)
 
 
-@pytest.mark.parametrize(
-    ("a", "b"),
-    [
-        ("规划（2024—2035年）", "规划(2024-2035年)"),
-        ("到２０２７年，覆盖率", "到 2027 年,覆盖率"),
-        ("“双一流”建设；", '"双一流" 建设;'),
-        ("国发﹝2019﹞4号", "国发〔2019〕4号"),
-        ("ＳＴＥＭ教育：", "STEM教育:"),
-    ],
-)
-def test_match_key_folds_width_and_space(a: str, b: str) -> None:
-    assert match_key(a) == match_key(b)
-
-
-def test_match_key_keeps_distinctions_that_matter() -> None:
-    assert match_key("①") != match_key("1")
-    assert match_key("1.5") != match_key("15")
-    assert match_key("教育强市") != match_key("教育强国")
-
-
-def test_seed_001_speed_and_furniture() -> None:
+def test_seed_001_loses_its_page_furniture() -> None:  # speed: bench/bench_normalize.py
     raw = seed_path("001").read_text(encoding="utf-8")
-    t0 = time.perf_counter()
     result = normalize_report(raw)
-    elapsed = time.perf_counter() - t0
-    mb_s = len(raw.encode("utf-8")) / elapsed / 1e6
-    print(f"normalize seed 001: {elapsed * 1000:.0f} ms, {mb_s:.1f} MB/s")
-    assert elapsed < 1.0
     assert "共175页" not in result.text and "第 2 页" not in result.text
     assert "职教动态与参考" not in result.text
-    assert result.text.count("牵头部门：市教委") >= 80        # repeated content is not furniture
+    assert result.text.count("牵头部门：市教委") >= 80  # repeated content is not furniture
     assert {"page_furniture", "pdf_dewrapped"} <= set(result.flags)

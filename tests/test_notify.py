@@ -10,8 +10,7 @@ import json
 import pytest
 
 from tests.support.receiver import Receiver, SmtpSink
-from watcher.errors import NotifyError
-from watcher.notify import (
+from watcher.deliver.channels import (
     BOT_LIMITS,
     Message,
     parse_channel,
@@ -19,6 +18,7 @@ from watcher.notify import (
     split_message,
     webhook_signature,
 )
+from watcher.errors import NotifyError
 
 LONG_CHINESE = "\n".join(
     f"（{i}）深化产教融合，推进职业教育与普通教育融通，培养高素质技术技能人才，服务成渝地区双城经济圈建设。"
@@ -126,15 +126,16 @@ def test_webhook_non_2xx_is_a_failure(status: int) -> None:
         channel = parse_channel(rx.url().replace("http://", "json://"), environ={})
         with pytest.raises(NotifyError, match=str(status)):
             channel.send(MSG)
-        channel.send(MSG)          # the next attempt is accepted
+        channel.send(MSG)  # the next attempt is accepted
     assert len(rx.accepted) == 1
 
 
 def test_unreachable_webhook_error_names_no_secret() -> None:
     with Receiver() as rx:
         port = rx.port
-    channel = parse_channel(f"json://u:topsecretpw@127.0.0.1:{port}/x?token=tok999", environ={},
-                            timeout=2)
+    channel = parse_channel(
+        f"json://u:topsecretpw@127.0.0.1:{port}/x?token=tok999", environ={}, timeout=2
+    )
     with pytest.raises(NotifyError) as err:
         channel.send(MSG)
     assert "topsecretpw" not in str(err.value) and "tok999" not in str(err.value)
@@ -205,10 +206,19 @@ def test_feishu_signature_in_body() -> None:
 
 
 def test_email_arrives_with_attachment() -> None:
-    msg = Message(title="本周简报草稿", body="见附件。", html="<p>见附件</p>",
-                  idempotency_key="pw-digest-1",
-                  attachments=(("digest.docx", b"PK\x03\x04fake", "application/vnd.openxmlformats-"
-                               "officedocument.wordprocessingml.document"),))
+    msg = Message(
+        title="本周简报草稿",
+        body="见附件。",
+        html="<p>见附件</p>",
+        idempotency_key="pw-digest-1",
+        attachments=(
+            (
+                "digest.docx",
+                b"PK\x03\x04fake",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+        ),
+    )
     with SmtpSink() as smtp:
         parse_channel(smtp.url("a@example.org,b@example.org")).send(msg)
     (got,) = smtp.messages

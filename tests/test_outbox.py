@@ -13,13 +13,13 @@ import pytest
 
 from tests.support.receiver import Receiver, SmtpSink
 from watcher.config import Config, NotifySettings, parse_config
-from watcher.models import Alert
-from watcher.outbox import (
+from watcher.deliver.outbox import (
     channel_rows,
     channels_for_alert,
     channels_from_config,
     deliver_pending,
 )
+from watcher.models import Alert
 from watcher.store import Store
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
@@ -47,9 +47,14 @@ sources:
 
 
 def _alert(n: int, severity: str = "notice") -> Alert:
-    return Alert(kind="new_document", dedupe_key=f"doc:{n}", severity=severity,
-                 title=f"新文件 {n}：关于推进职业教育的通知", body=f"第 {n} 条提醒正文。",
-                 url=f"http://example.gov.cn/{n}.html")
+    return Alert(
+        kind="new_document",
+        dedupe_key=f"doc:{n}",
+        severity=severity,
+        title=f"新文件 {n}：关于推进职业教育的通知",
+        body=f"第 {n} 条提醒正文。",
+        url=f"http://example.gov.cn/{n}.html",
+    )
 
 
 def _open(path: Path, at: datetime = T0) -> Store:
@@ -65,9 +70,9 @@ def test_every_alert_arrives_exactly_once_per_channel_across_failures_and_restar
 ) -> None:
     db = tmp_path / "w.db"
     with Receiver() as hook, Receiver() as bot, SmtpSink() as smtp:
-        hook.fail_first(2)                     # webhook: two 500s
-        bot.errcode_first(1)                   # WeCom: one HTTP 200 {"errcode": 40001}
-        smtp.fail_next(1)                      # SMTP: one 451
+        hook.fail_first(2)  # webhook: two 500s
+        bot.errcode_first(1)  # WeCom: one HTTP 200 {"errcode": 40001}
+        smtp.fail_next(1)  # SMTP: one 451
         urls = [_json(hook), f"wecom://k3y?endpoint={bot.url('/wecom')}", smtp.url()]
         config = _config(urls)
         env: dict[str, str] = {}
@@ -77,17 +82,27 @@ def test_every_alert_arrives_exactly_once_per_channel_across_failures_and_restar
         rng = random.Random(1)
         first = deliver_pending(store, channels_from_config(config, env), SETTINGS, now=T0, rng=rng)
         assert first.retry >= 3 and first.dead == 0
-        store.close()                          # the worker stops; a new one takes over
+        store.close()  # the worker stops; a new one takes over
         for i in range(1, 6):
             store = _open(db)
-            deliver_pending(store, channels_from_config(config, env), SETTINGS,
-                            now=T0 + timedelta(hours=i), rng=rng)
+            deliver_pending(
+                store,
+                channels_from_config(config, env),
+                SETTINGS,
+                now=T0 + timedelta(hours=i),
+                rng=rng,
+            )
             store.close()
         store = _open(db)
         assert store.delivery_counts() == {"sent": 9}
         # a further run (even with --retry-now) sends nothing again
-        again = deliver_pending(store, channels_from_config(config, env), SETTINGS,
-                                retry_now=True, now=T0 + timedelta(hours=7))
+        again = deliver_pending(
+            store,
+            channels_from_config(config, env),
+            SETTINGS,
+            retry_now=True,
+            now=T0 + timedelta(hours=7),
+        )
         assert again.attempted == 0
         store.close()
     keys = Counter(r.headers["idempotency-key"] for r in hook.accepted)
@@ -104,9 +119,9 @@ def test_delivery_left_in_sending_by_a_crash_is_sent_on_restart(tmp_path: Path) 
         store.add_alert(_alert(1), channel_rows(config, {}))
         store.add_alert(_alert(2), channel_rows(config, {}))
         d1, d2 = (row["id"] for row in store.due_deliveries(T0.isoformat()))
-        store.mark_delivery(d1, status="sending")      # crashed after claiming, before sending
+        store.mark_delivery(d1, status="sending")  # crashed after claiming, before sending
         store.mark_delivery(d2, status="sending")
-        store.mark_delivery(d2, status="sent")         # acknowledged just before the crash
+        store.mark_delivery(d2, status="sent")  # acknowledged just before the crash
         store.close()
         store = _open(db)
         report = deliver_pending(store, channels_from_config(config, {}), SETTINGS, now=T0)
@@ -135,8 +150,12 @@ def test_dead_channel_gives_up_while_others_are_delivered(tmp_path: Path) -> Non
         assert store.delivery_counts() == {"sent": 4, "dead": 4}
         failed = store.alerts(status="failed")
         assert len(failed) == 4
-        assert all("503" in (d["last_error"] or "") for a in failed for d in a["deliveries"]
-                   if d["status"] == "dead")
+        assert all(
+            "503" in (d["last_error"] or "")
+            for a in failed
+            for d in a["deliveries"]
+            if d["status"] == "dead"
+        )
         store.close()
     assert len(good.accepted) == 4
 
@@ -169,17 +188,20 @@ def test_secrets_never_reach_the_store(tmp_path: Path) -> None:
     secrets = ["wecomKEY123456", "dingSECRETabc", "mailPASSWORD9", "hookTOKEN777"]
     with Receiver() as bad:
         bad.down()
-        config = _config([
-            f"wecom://{secrets[0]}?endpoint={bad.url('/w')}",
-            f"dingtalk://tok/{secrets[1]}?endpoint={bad.url('/d')}",
-            f"mailto://bot:{secrets[2]}@127.0.0.1:1?to=a@b.org",
-            f"{_json(bad)}?token={secrets[3]}",
-        ])
+        config = _config(
+            [
+                f"wecom://{secrets[0]}?endpoint={bad.url('/w')}",
+                f"dingtalk://tok/{secrets[1]}?endpoint={bad.url('/d')}",
+                f"mailto://bot:{secrets[2]}@127.0.0.1:1?to=a@b.org",
+                f"{_json(bad)}?token={secrets[3]}",
+            ]
+        )
         store = _open(tmp_path / "w.db")
         store.add_alert(_alert(1), channel_rows(config, {}))
         deliver_pending(store, channels_from_config(config, {}), SETTINGS, now=T0)
-        deliver_pending(store, channels_from_config(config, {}), SETTINGS,
-                        now=T0 + timedelta(days=3))
+        deliver_pending(
+            store, channels_from_config(config, {}), SETTINGS, now=T0 + timedelta(days=3)
+        )
         store.close()
     conn = sqlite3.connect(tmp_path / "w.db")
     dump = "\n".join(conn.iterdump())
@@ -210,11 +232,12 @@ def test_slow_channel_does_not_delay_the_others(tmp_path: Path) -> None:
         for n in range(3):
             store.add_alert(_alert(n), channel_rows(config, {}))
         start = time.monotonic()
-        report = deliver_pending(store, channels_from_config(config, {}, timeout=0.5), SETTINGS,
-                                 now=T0)
+        report = deliver_pending(
+            store, channels_from_config(config, {}, timeout=0.5), SETTINGS, now=T0
+        )
         store.close()
     assert report.sent == 3 and report.retry == 3
-    assert len(slow.requests) == 1                     # timed out once, the rest postponed
+    assert len(slow.requests) == 1  # timed out once, the rest postponed
     assert all(r.at - start < 0.5 for r in fast.accepted) and len(fast.accepted) == 3
 
 
@@ -269,14 +292,28 @@ def test_cli_notify_test(tmp_path: Path) -> None:
 
     runner = CliRunner()
     with Receiver() as rx:
-        ok = runner.invoke(main, ["--config", str(tmp_path / "none.yaml"), "notify-test",
-                                  f"wecom://secretkey99?endpoint={rx.url('/w')}"])
+        ok = runner.invoke(
+            main,
+            [
+                "--config",
+                str(tmp_path / "none.yaml"),
+                "notify-test",
+                f"wecom://secretkey99?endpoint={rx.url('/w')}",
+            ],
+        )
         assert ok.exit_code == 0, ok.output
         assert "测试消息已发送: wecom://secr***" in ok.output
         assert "policy-watcher 测试消息" in rx.requests[0].json["markdown"]["content"]
         rx.errcode_first(1)
-        bad = runner.invoke(main, ["--config", str(tmp_path / "none.yaml"), "notify-test",
-                                   f"wecom://secretkey99?endpoint={rx.url('/w')}"])
+        bad = runner.invoke(
+            main,
+            [
+                "--config",
+                str(tmp_path / "none.yaml"),
+                "notify-test",
+                f"wecom://secretkey99?endpoint={rx.url('/w')}",
+            ],
+        )
     assert bad.exit_code == 1
     assert "40001" in bad.output and "secretkey99" not in bad.output
 
@@ -285,12 +322,15 @@ def test_a_second_delivery_worker_is_refused_not_interleaved(tmp_path: Path) -> 
     """Two workers at once (the daemon's job and a manual `watcher deliver`) would both send the
     same pending alert; the second is refused while the first holds the store's delivery lock."""
     from watcher.config import NotifySettings
+    from watcher.deliver.outbox import deliver_pending
     from watcher.errors import StoreError
     from watcher.locks import store_lock
-    from watcher.outbox import deliver_pending
     from watcher.store import Store
 
     with Store.open(tmp_path / "w.db") as store:
-        with store_lock(store.path, "deliver", "busy"), pytest.raises(StoreError, match="另一个投递进程"):
+        with (
+            store_lock(store.path, "deliver", "busy"),
+            pytest.raises(StoreError, match="另一个投递进程"),
+        ):
             deliver_pending(store, {}, NotifySettings())
         assert deliver_pending(store, {}, NotifySettings()).sent == 0  # free again afterwards

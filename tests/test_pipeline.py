@@ -11,11 +11,13 @@ import pytest
 
 from watcher.config import Config, ListSpec, Source
 from watcher.demo.server import DemoServer, demo_config
-from watcher.pipeline import Pipeline, cycle_lock
+from watcher.pipeline.cycle import Pipeline, cycle_lock
 from watcher.store import Store
 
 MANIFEST = json.loads(
-    (Path(__file__).resolve().parent.parent / "watcher" / "demo" / "manifest.json").read_text("utf-8")
+    (Path(__file__).resolve().parent.parent / "watcher" / "demo" / "manifest.json").read_text(
+        "utf-8"
+    )
 )
 
 
@@ -24,7 +26,9 @@ def demo_run(demo_store: dict[str, Any]) -> tuple[Path, Any, Any]:
     return demo_store["path"], demo_store["first"], demo_store["second"]
 
 
-def test_first_cycle_stores_every_demo_document_with_metadata(demo_run: tuple[Path, Any, Any]) -> None:
+def test_first_cycle_stores_every_demo_document_with_metadata(
+    demo_run: tuple[Path, Any, Any],
+) -> None:
     path, first, _ = demo_run
     assert all(o.status == "ok" for o in first), [(o.source_id, o.error) for o in first]
     with Store.open(path) as store:
@@ -37,7 +41,9 @@ def test_first_cycle_stores_every_demo_document_with_metadata(demo_run: tuple[Pa
                 assert getattr(doc, key) == entry[key], (entry["title"], key)
 
 
-def test_second_cycle_records_the_revised_edition_as_a_new_version(demo_run: tuple[Path, Any, Any]) -> None:
+def test_second_cycle_records_the_revised_edition_as_a_new_version(
+    demo_run: tuple[Path, Any, Any],
+) -> None:
     path, _, second = demo_run
     assert sum(o.new_versions for o in second) >= 1
     assert sum(o.new_documents for o in second) == 0
@@ -53,7 +59,7 @@ def test_second_cycle_records_the_revised_edition_as_a_new_version(demo_run: tup
         kinds = [a["kind"] for a in store.alerts(limit=1000)]
         changes = store.changes()
     assert "new_version" in kinds and "new_document" in kinds
-    assert any(c["substantive"] for c in changes)
+    assert any(c.substantive for c in changes)
 
 
 def test_the_local_plan_is_compared_with_the_national_plan(demo_run: tuple[Path, Any, Any]) -> None:
@@ -61,9 +67,9 @@ def test_the_local_plan_is_compared_with_the_national_plan(demo_run: tuple[Path,
     with Store.open(path) as store:
         pairs = []
         for row in store.comparisons():
-            new, old = store.document(row["new_document_id"]), store.document(row["old_document_id"])
+            new, old = store.document(row.new_document_id), store.document(row.old_document_id)
             assert new is not None and old is not None
-            pairs.append((new.title, old.title, json.loads(row["summary_json"])))
+            pairs.append((new.title, old.title, row.comparison.summary))
     hits = [p for p in pairs if "教育强市" in p[0] and "教育强国建设规划纲要" in p[1]]
     assert hits, pairs
     summary = hits[0][2]
@@ -73,8 +79,13 @@ def test_the_local_plan_is_compared_with_the_national_plan(demo_run: tuple[Path,
 def test_a_dead_site_fails_alone_and_is_logged(tmp_path: Path) -> None:
     with DemoServer() as server, Store.open(tmp_path / "w.db") as store:
         good = demo_config(server.base_url)
-        dead = Source(id="dead", name="不可达网站", level="district", allow_private=True,
-                      lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),))
+        dead = Source(
+            id="dead",
+            name="不可达网站",
+            level="district",
+            allow_private=True,
+            lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),),
+        )
         config = Config(settings=good.settings, sources=(*good.sources[:2], dead))
         report = asyncio.run(Pipeline(config, store).run_cycle())
         by_id = {o.source_id: o for o in report.outcomes}
@@ -87,20 +98,30 @@ def test_a_dead_site_fails_alone_and_is_logged(tmp_path: Path) -> None:
 def test_second_check_on_the_same_store_is_refused(tmp_path: Path) -> None:
     from watcher.errors import StoreError
 
-    with cycle_lock(tmp_path / "w.db"), pytest.raises(StoreError, match="另一个"), \
-            cycle_lock(tmp_path / "w.db"):
+    with (
+        cycle_lock(tmp_path / "w.db"),
+        pytest.raises(StoreError, match="另一个"),
+        cycle_lock(tmp_path / "w.db"),
+    ):
         pass
 
 
 def test_one_health_alert_per_failure_streak(tmp_path: Path) -> None:
     from watcher.config import FetchSettings, Settings
 
-    dead = Source(id="dead", name="不可达网站", level="district", allow_private=True,
-                  lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),))
+    dead = Source(
+        id="dead",
+        name="不可达网站",
+        level="district",
+        allow_private=True,
+        lists=(ListSpec(url="http://127.0.0.1:9/list/", item="a"),),
+    )
     quick = FetchSettings(retries=0, timeout_seconds=1, min_delay_seconds=0)
     with Store.open(tmp_path / "w.db") as store:
         for threshold in (5, 5, 2, 2, 2):  # lowered by a reload after the 2nd failed run
-            config = Config(settings=Settings(fetch=quick, health_failures=threshold), sources=(dead,))
+            config = Config(
+                settings=Settings(fetch=quick, health_failures=threshold), sources=(dead,)
+            )
             asyncio.run(Pipeline(config, store).run_cycle())
         health = [a for a in store.alerts() if a["kind"] == "source_health"]
     assert len(health) == 1 and "不可达网站" in health[0]["title"]

@@ -19,14 +19,25 @@ SOURCES = REPO / "sources.yaml"
 SHIPPED = REPO / "watcher" / "demo" / "sources.yaml"
 
 HOSTS = {
-    "www.gov.cn", "www.moe.gov.cn", "www.cq.gov.cn", "jw.cq.gov.cn",
-    "www.cqyz.gov.cn", "www.hc.gov.cn", "news.eol.cn",
+    "www.gov.cn",
+    "www.moe.gov.cn",
+    "www.cq.gov.cn",
+    "jw.cq.gov.cn",
+    "www.cqyz.gov.cn",
+    "www.hc.gov.cn",
+    "news.eol.cn",
 }
 
 
 def test_real_watch_list_validates_and_covers_every_site() -> None:
     cfg = load_config(SOURCES)
-    assert {s.level for s in cfg.sources} == {"national", "ministry", "municipal", "district", "media"}
+    assert {s.level for s in cfg.sources} == {
+        "national",
+        "ministry",
+        "municipal",
+        "district",
+        "media",
+    }
     hosts = {h for s in cfg.sources for h in s.hosts}
     assert hosts >= HOSTS
     for s in cfg.sources:
@@ -69,7 +80,7 @@ def test_demo_config_points_every_list_at_the_demo_server() -> None:
 
 
 def _mutate(data: dict[str, Any], case: str) -> None:
-    src = data["sources"][1]            # moe
+    src = data["sources"][1]  # moe
     if case == "unknown key":
         src["lists"][0]["itme"] = "#list li a"
     elif case == "bad url":
@@ -89,7 +100,9 @@ def _mutate(data: dict[str, Any], case: str) -> None:
         ("bad level", ["level"]),
     ],
 )
-def test_config_error_names_file_source_and_key(tmp_path: Path, case: str, key_words: list[str]) -> None:
+def test_config_error_names_file_source_and_key(
+    tmp_path: Path, case: str, key_words: list[str]
+) -> None:
     data = copy.deepcopy(yaml.safe_load(SOURCES.read_text(encoding="utf-8")))
     _mutate(data, case)
     broken = tmp_path / "broken-sources.yaml"
@@ -98,7 +111,7 @@ def test_config_error_names_file_source_and_key(tmp_path: Path, case: str, key_w
         load_config(broken)
     message = str(info.value)
     problems = [ln for ln in message.splitlines()[1:] if ln.strip()]
-    assert len(problems) == 1, message           # one mistake, one line
+    assert len(problems) == 1, message  # one mistake, one line
     assert str(broken) in problems[0]
     assert re.search(rf"{re.escape(str(broken))}:\d+:", problems[0]), "line number missing"
     assert "来源 moe" in problems[0]

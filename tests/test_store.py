@@ -12,11 +12,18 @@ from watcher.models import Alert, FetchAttempt
 from watcher.store import Store, VersionResult
 
 
-def _save(store: Store, text: str, h: str, url: str = "https://jw.cq.gov.cn/a.html") -> VersionResult:
+def _save(
+    store: Store, text: str, h: str, url: str = "https://jw.cq.gov.cn/a.html"
+) -> VersionResult:
     return store.save_version(
-        url=url, identity_key="k:" + url, title="关于印发某方案的通知", text=text, text_hash=h,
+        url=url,
+        identity_key="k:" + url,
+        title="关于印发某方案的通知",
+        text=text,
+        text_hash=h,
         meta={"doc_number": "渝教发〔2025〕1号", "published_date": "2025-02-28"},
-        source_id="cq-jw", level="municipal",
+        source_id="cq-jw",
+        level="municipal",
     )
 
 
@@ -27,7 +34,11 @@ def test_new_version_only_when_fingerprint_changes(tmp_path: Path) -> None:
         second = _save(store, "一、总体要求（修订）", "h2")
         back = _save(store, "一、总体要求", "h1")
         assert [first.status, again.status, second.status, back.status] == [
-            "new_document", "unchanged", "new_version", "new_version"]
+            "new_document",
+            "unchanged",
+            "new_version",
+            "new_version",
+        ]
         assert back.flip_flop and not second.flip_flop
         doc = store.document(first.document_id)
         assert doc is not None and doc.doc_number == "渝教发〔2025〕1号"
@@ -56,8 +67,9 @@ def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
 
 def test_alert_dedupe_and_deliveries(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
-        alert = Alert(kind="new_document", dedupe_key="doc:1", severity="notice",
-                      title="新文件", body="正文")
+        alert = Alert(
+            kind="new_document", dedupe_key="doc:1", severity="notice", title="新文件", body="正文"
+        )
         first = store.add_alert(alert, [("c1", "json://x"), ("c2", "mailto://y")])
         assert first is not None
         assert store.add_alert(alert, [("c1", "json://x")]) is None
@@ -80,10 +92,27 @@ def test_fetch_log_and_health(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
         from watcher.config import ListSpec, Source
 
-        store.sync_sources([Source(id="s", name="测试", level="district",
-                                   lists=(ListSpec(url="https://www.hc.gov.cn/", item="a"),))])
-        store.log_fetch("s", FetchAttempt(url="https://www.hc.gov.cn/", status=None, bytes=0,
-                                          duration_ms=3.0, error="连接被拒绝", outcome="network_error"))
+        store.sync_sources(
+            [
+                Source(
+                    id="s",
+                    name="测试",
+                    level="district",
+                    lists=(ListSpec(url="https://www.hc.gov.cn/", item="a"),),
+                )
+            ]
+        )
+        store.log_fetch(
+            "s",
+            FetchAttempt(
+                url="https://www.hc.gov.cn/",
+                status=None,
+                bytes=0,
+                duration_ms=3.0,
+                error="连接被拒绝",
+                outcome="network_error",
+            ),
+        )
         assert store.record_source_run("s", ok=False, outcome="failed", error="x") == 1
         assert store.record_source_run("s", ok=False, outcome="failed", error="x") == 2
         assert store.record_source_run("s", ok=True, outcome="ok") == 0
@@ -103,13 +132,16 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_a_copy_on_another_site_is_an_alias_not_a_rival_version(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
         kw = dict(identity_key="doc:教职成〔2025〕2号", title="关于实施双高计划的通知")
-        first = store.save_version(url="https://www.moe.gov.cn/a.html", text="正文（教育部）",
-                                   text_hash="moe", **kw)
+        first = store.save_version(
+            url="https://www.moe.gov.cn/a.html", text="正文（教育部）", text_hash="moe", **kw
+        )
         for _ in range(3):  # the gov.cn copy differs in furniture; cycles must not flip-flop
-            copy = store.save_version(url="https://www.gov.cn/b.htm", text="正文（国务院）",
-                                      text_hash="gov", **kw)
-            again = store.save_version(url="https://www.moe.gov.cn/a.html", text="正文（教育部）",
-                                       text_hash="moe", **kw)
+            copy = store.save_version(
+                url="https://www.gov.cn/b.htm", text="正文（国务院）", text_hash="gov", **kw
+            )
+            again = store.save_version(
+                url="https://www.moe.gov.cn/a.html", text="正文（教育部）", text_hash="moe", **kw
+            )
             assert copy.status == "unchanged" and again.status == "unchanged"
         assert copy.document_id == first.document_id
         assert len(store.versions(first.document_id)) == 1
@@ -120,14 +152,24 @@ def test_a_copy_on_another_site_is_an_alias_not_a_rival_version(tmp_path: Path) 
 def test_raw_bytes_are_kept_only_with_a_new_version(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
         kw = dict(url="https://jw.cq.gov.cn/a.html", identity_key="k", title="通知", text_hash="h")
-        store.save_version(text="正文", raw=b"<html>visits 1</html>", content_type="text/html", **kw)
+        store.save_version(
+            text="正文", raw=b"<html>visits 1</html>", content_type="text/html", **kw
+        )
         for n in range(2, 6):  # a page whose counter changes: same text, new bytes every fetch
             store.save_version(text="正文", raw=f"<html>visits {n}</html>".encode(), **kw)
         assert store.query("SELECT COUNT(*) AS n FROM blobs")[0]["n"] == 1
-        changed = store.save_version(url=kw["url"], identity_key="k", title="通知", text="新正文",
-                                     text_hash="h2", raw=b"<html>new</html>")
+        changed = store.save_version(
+            url=kw["url"],
+            identity_key="k",
+            title="通知",
+            text="新正文",
+            text_hash="h2",
+            raw=b"<html>new</html>",
+        )
         version = store.version(changed.version_id)
-        assert version is not None and store.get_blob(version.blob_hash or "") == b"<html>new</html>"
+        assert (
+            version is not None and store.get_blob(version.blob_hash or "") == b"<html>new</html>"
+        )
 
 
 def test_housekeeping_vacuum_keeps_search_working(tmp_path: Path) -> None:

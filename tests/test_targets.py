@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from watcher.analysis.targets import extract_targets, pair_targets
 from watcher.models import Section
-from watcher.targets import extract_targets, pair_targets
 
 
 def doc(body: str, heading: str = "主要目标") -> Section:
@@ -41,7 +41,9 @@ def test_year_carries_forward_within_a_section_and_years_are_not_counts() -> Non
 def test_pairing_by_subject_and_kind() -> None:
     old = extract_targets(doc("到2027年，普惠性幼儿园覆盖率达到90%。建设50所特色高中。"), "old")
     new = extract_targets(
-        doc("到2027年，普惠性幼儿园覆盖率达到95%。智慧教育平台应用覆盖率超过80%。建设100所特色高中。"),
+        doc(
+            "到2027年，普惠性幼儿园覆盖率达到95%。智慧教育平台应用覆盖率超过80%。建设100所特色高中。"
+        ),
         "new",
     )
     pairs = pair_targets(old, new)

@@ -30,9 +30,13 @@ def store_path(demo_store: dict[str, Any], tmp_path_factory: pytest.TempPathFact
     shutil.copy(demo_store["path"], path)
     with Store.open(path) as store:
         store.save_version(
-            url="javascript:alert(1)", identity_key="xss", title=XSS_TITLE,
+            url="javascript:alert(1)",
+            identity_key="xss",
+            title=XSS_TITLE,
             text='一、总则\n点击<a href="javascript:alert(2)">这里</a><img src=x onerror=alert(3)>',
-            text_hash="xss", source_id=None, level="district",
+            text_hash="xss",
+            source_id=None,
+            level="district",
         )
     return path
 
@@ -44,8 +48,9 @@ def client(store_path: Path) -> TestClient:
 
 def _doc_id(store_path: Path, needle: str) -> int:
     with Store.open(store_path) as store:
-        return next(d.id for d in store.documents(limit=1000)
-                    if needle in d.title and "解读" not in d.title)
+        return next(
+            d.id for d in store.documents(limit=1000) if needle in d.title and "解读" not in d.title
+        )
 
 
 def test_every_page_renders(client: TestClient, store_path: Path) -> None:
@@ -53,9 +58,17 @@ def test_every_page_renders(client: TestClient, store_path: Path) -> None:
     with Store.open(store_path) as store:
         revised = next(d for d in store.documents(limit=1000) if len(store.versions(d.id)) > 1)
         v1, v2 = store.versions(revised.id)[:2]
-    for url in ("/", "/documents", "/documents?q=产教融合", "/documents?level=national",
-                f"/documents/{cq}", f"/documents/{cq}/compare", f"/diff/{v1.id}/{v2.id}",
-                "/digests", "/healthz"):
+    for url in (
+        "/",
+        "/documents",
+        "/documents?q=产教融合",
+        "/documents?level=national",
+        f"/documents/{cq}",
+        f"/documents/{cq}/compare",
+        f"/diff/{v1.id}/{v2.id}",
+        "/digests",
+        "/healthz",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     assert "application/atom+xml" in client.get("/feed.atom").headers["content-type"]
@@ -111,8 +124,9 @@ def test_comparison_page_in_headless_chromium(store_path: Path, tmp_path: Path) 
     import uvicorn
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store_path), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(store_path), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -120,20 +134,85 @@ def test_comparison_page_in_headless_chromium(store_path: Path, tmp_path: Path) 
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
         url = f"http://127.0.0.1:{port}/documents/{_doc_id(store_path, '教育强市推进教育现代化规划')}/compare"
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}"]
-        dom = subprocess.run([chromium, *flags, "--dump-dom", url], capture_output=True,
-                             text=True, timeout=90, check=True).stdout
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+        ]
+        dom = subprocess.run(
+            [chromium, *flags, "--dump-dom", url],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=True,
+        ).stdout
         assert "政策对照" in dom
         assert 'data-status="same"' in dom or 'data-status="changed"' in dom
         assert 'data-status="new"' in dom, "local additions are marked 新增"
         assert "红岩" in dom
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "compare-cq-vs-national.png"
-        subprocess.run([chromium, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url],
-                       capture_output=True, timeout=90, check=True)
+        subprocess.run(
+            [chromium, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url],
+            capture_output=True,
+            timeout=90,
+            check=True,
+        )
         assert shot.stat().st_size > 10_000
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_one_label_per_severity_on_the_page_in_the_feed_and_in_the_cli(tmp_path: Path) -> None:
+    """`notice` was 通知 on the web and 提示 in the feed; every surface now reads labels.py."""
+    from click.testing import CliRunner
+
+    from watcher.cli import main
+    from watcher.labels import SEVERITY_LABEL
+    from watcher.models import Alert
+
+    db = tmp_path / "w.db"
+    with Store.open(db) as store:
+        store.add_alert(
+            Alert(
+                kind="new_document",
+                dedupe_key="n",
+                severity="notice",
+                title="新文件：关于职业院校的通知",
+                body="正文",
+            )
+        )
+    page = TestClient(create_app(db)).get("/").text
+    feed = TestClient(create_app(db)).get("/feed.atom").text
+    cli = (
+        CliRunner()
+        .invoke(main, ["--store", str(db), "--config", str(tmp_path / "none.yaml"), "alerts"])
+        .output
+    )
+    word = SEVERITY_LABEL["notice"]
+    assert word == "提示"
+    assert f"<td>{word}</td>" in page and f"[{word}] 新文件" in feed and f"[{word}]" in cli
+    assert "<td>通知</td>" not in page
+
+
+def test_this_weeks_directions_are_looked_up_in_the_configured_zone(tmp_path: Path) -> None:
+    """Monday 02:30 in Chongqing is still Sunday in UTC: the page must show the directions
+    stored under the Chongqing week, not last week's."""
+    from datetime import UTC, datetime
+
+    from watcher.models import Direction
+
+    db = tmp_path / "w.db"
+    with Store.open(db) as store:
+        store.save_directions("2026-W47", [Direction("上周方向研究", ("上周方向",), 1.0, ())])
+        store.save_directions("2026-W48", [Direction("本周方向研究", ("本周方向",), 1.0, ())])
+    monday_early = datetime(2026, 11, 22, 18, 30, tzinfo=UTC)
+    page = TestClient(create_app(db, timezone="Asia/Shanghai", clock=lambda: monday_early)).get("/")
+    assert "本周方向研究" in page.text and "上周方向研究" not in page.text

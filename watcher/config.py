@@ -27,6 +27,7 @@ __all__ = [
     "DigestSettings",
     "FetchSettings",
     "ListSpec",
+    "NotifySettings",
     "Pair",
     "Settings",
     "Source",
@@ -57,15 +58,15 @@ class ListSpec(_Model):
     #: html: CSS selectors; json / jsonp: a JSON document; inline_json: a JS array such as
     #: ``articleList:[…]`` inside an HTML page; was5: MOE's TRS WCM HTML fragments.
     type: Literal["html", "json", "jsonp", "inline_json", "was5"] = "html"
-    item: str | None = None            # CSS selector of the <a> elements (html, was5)
-    date: str | None = None            # CSS selector, relative to the item's row, for its date
-    row: str | None = None             # CSS selector of a row holding item + date (optional)
-    json_path: str | None = None       # dotted path to the item array (json/jsonp/inline_json)
-    inline_key: str | None = None      # JS key of the inline array, e.g. articleList
+    item: str | None = None  # CSS selector of the <a> elements (html, was5)
+    date: str | None = None  # CSS selector, relative to the item's row, for its date
+    row: str | None = None  # CSS selector of a row holding item + date (optional)
+    json_path: str | None = None  # dotted path to the item array (json/jsonp/inline_json)
+    inline_key: str | None = None  # JS key of the inline array, e.g. articleList
     url_field: str = "url"
     title_field: str = "title"
     date_field: str | None = None
-    link_pattern: str | None = None    # regex a link must match to count as an article
+    link_pattern: str | None = None  # regex a link must match to count as an article
     pages: int = Field(default=1, ge=1, le=50)  # TRS index.html, index_1.html, …
 
     @field_validator("url")
@@ -94,8 +95,8 @@ class DetailRules(_Model):
 
     title: str | None = None
     body: str | None = None
-    meta_table: str | None = None      # element holding label/value cells
-    remove: tuple[str, ...] = ()       # selectors removed from the body before reading text
+    meta_table: str | None = None  # element holding label/value cells
+    remove: tuple[str, ...] = ()  # selectors removed from the body before reading text
 
 
 class Source(_Model):
@@ -104,15 +105,17 @@ class Source(_Model):
     level: Level
     lists: tuple[ListSpec, ...] = Field(min_length=1)
     detail: DetailRules = DetailRules()
-    allowed_hosts: tuple[str, ...] = ()   # defaults to the hosts of the list URLs
-    allow_private: bool = False           # loopback/private addresses (the demo needs this)
+    allowed_hosts: tuple[str, ...] = ()  # defaults to the hosts of the list URLs
+    allow_private: bool = False  # loopback/private addresses (the demo needs this)
     interval_minutes: float = Field(default=360, gt=0)
-    cron: str | None = None               # crontab form, e.g. "0 */2 * * *" (Asia/Shanghai); wins over interval
+    cron: str | None = None  # crontab form, e.g. "0 */2 * * *" (Asia/Shanghai); wins over interval
     jitter_seconds: int = Field(default=60, ge=0)
     tags: tuple[str, ...] = ()
     enabled: bool = True
     max_new_per_run: int = Field(default=50, ge=1)
-    recheck_per_run: int = Field(default=100, ge=0)   # known documents re-fetched (conditional GET) per run
+    recheck_per_run: int = Field(
+        default=100, ge=0
+    )  # known documents re-fetched (conditional GET) per run
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -128,9 +131,7 @@ class Source(_Model):
 
 
 class FetchSettings(_Model):
-    user_agent: str = (
-        "Mozilla/5.0 (compatible; policy-watcher/0.1; +research use; polite crawler)"
-    )
+    user_agent: str = "Mozilla/5.0 (compatible; policy-watcher/0.1; +research use; polite crawler)"
     timeout_seconds: float = Field(default=20.0, gt=0)
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     per_host_concurrency: int = Field(default=2, ge=1)
@@ -148,7 +149,7 @@ class DigestSettings(_Model):
     anchor_week: str = Field(default="2026-W47", pattern=r"^\d{4}-W\d{2}$")
     anchor_issue: int = 1
     anchor_total: int = 1
-    issues_per_year_reset: bool = True    # 第N期 restarts each year; 总第M期 never does
+    issues_per_year_reset: bool = True  # 第N期 restarts each year; 总第M期 never does
     weekday: str = "fri"
     hour: int = Field(default=16, ge=0, le=23)
     minute: int = Field(default=0, ge=0, le=59)
@@ -182,10 +183,10 @@ class Settings(_Model):
     fetch: FetchSettings = FetchSettings()
     digest: DigestSettings = DigestSettings()
     notify: NotifySettings = NotifySettings()
-    health_failures: int = Field(default=3, ge=1)   # consecutive failed runs before an alert
+    health_failures: int = Field(default=3, ge=1)  # consecutive failed runs before an alert
     fetch_log_days: int = Field(default=90, ge=1)
     heartbeat_stale_seconds: int = Field(default=300, ge=10)
-    base_url: str | None = None                       # public URL of the web UI, for links
+    base_url: str | None = None  # public URL of the web UI, for links
 
 
 class Config(_Model):
@@ -193,7 +194,7 @@ class Config(_Model):
     topics: tuple[Topic, ...] = ()
     pairs: tuple[Pair, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
-    path: str | None = None     # where it was loaded from (set by load_config)
+    path: str | None = None  # where it was loaded from (set by load_config)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -272,7 +273,9 @@ def parse_config(text: str, filename: str = "sources.yaml") -> Config:
     return cfg.model_copy(update={"path": filename})
 
 
-def _describe(exc: ValidationError, data: dict[str, Any], root: yaml.Node | None, filename: str) -> str:
+def _describe(
+    exc: ValidationError, data: dict[str, Any], root: yaml.Node | None, filename: str
+) -> str:
     lines = []
     for err in exc.errors()[:5]:
         loc = tuple(err["loc"])
@@ -296,7 +299,11 @@ def _describe(exc: ValidationError, data: dict[str, Any], root: yaml.Node | None
 def _locate(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
         sources = data.get("sources") or []
-        if isinstance(sources, list) and loc[1] < len(sources) and isinstance(sources[loc[1]], dict):
+        if (
+            isinstance(sources, list)
+            and loc[1] < len(sources)
+            and isinstance(sources[loc[1]], dict)
+        ):
             sid = sources[loc[1]].get("id", f"#{loc[1] + 1}")
             return f"来源 {sid}: "
     return ""
@@ -316,7 +323,9 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
                     best = k.start_mark.line + 1
                     nxt = v
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             nxt = node.value[part]
         node = nxt
     if node is not None:

@@ -72,7 +72,9 @@ class OffsiteError(FetchError):
 class HTTPStatusError(FetchError):
     """A non-success HTTP status remained after the allowed retries."""
 
-    def __init__(self, message: str, *, url: str = "", status: int, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, url: str = "", status: int, retryable: bool = False
+    ) -> None:
         super().__init__(message, url=url, retryable=retryable)
         self.status = status
 

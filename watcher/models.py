@@ -11,6 +11,34 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+__all__ = [
+    "LEVELS",
+    "LEVEL_WEIGHT",
+    "META_KEYS",
+    "Alert",
+    "AlertKind",
+    "Article",
+    "Attachment",
+    "Comparison",
+    "DiffOp",
+    "Direction",
+    "DroppedSection",
+    "Evidence",
+    "FetchAttempt",
+    "Fetched",
+    "InlineOp",
+    "Level",
+    "LineageLink",
+    "Link",
+    "Section",
+    "SectionChange",
+    "SectionMatch",
+    "Severity",
+    "Target",
+    "TargetPair",
+    "VersionDiff",
+]
+
 Level = Literal["national", "ministry", "municipal", "district", "media"]
 LEVELS: tuple[Level, ...] = ("national", "ministry", "municipal", "district", "media")
 #: Authority weight used when ranking (national > ministry > municipal > district > media).
@@ -21,24 +49,15 @@ LEVEL_WEIGHT: Mapping[str, float] = {
     "district": 0.5,
     "media": 0.35,
 }
-#: Chinese names of the levels, for user-facing text.
-LEVEL_LABEL: Mapping[str, str] = {
-    "national": "国家",
-    "ministry": "部委",
-    "municipal": "市级",
-    "district": "区县",
-    "media": "媒体",
-}
-
 #: Metadata keys an Article may carry (all values are strings; dates are ISO YYYY-MM-DD).
 META_KEYS: tuple[str, ...] = (
-    "index_no",        # 索引号
-    "doc_number",      # 发文字号
-    "issuer",          # 发布机构 / 发文机关
-    "written_date",    # 成文日期
+    "index_no",  # 索引号
+    "doc_number",  # 发文字号
+    "issuer",  # 发布机构 / 发文机关
+    "written_date",  # 成文日期
     "published_date",  # 发布日期
-    "topic",           # 主题分类
-    "validity",        # 有效性
+    "topic",  # 主题分类
+    "validity",  # 有效性
 )
 
 
@@ -50,12 +69,14 @@ class FetchAttempt:
     """One HTTP attempt, as written to the fetch log."""
 
     url: str
-    status: int | None          # None when no response arrived (DNS, refused, timeout)
+    status: int | None  # None when no response arrived (DNS, refused, timeout)
     bytes: int
     duration_ms: float
-    error: str | None = None    # short Chinese-or-English reason; None on success
+    error: str | None = None  # short Chinese-or-English reason; None on success
     attempt: int = 1
-    outcome: str = "ok"         # ok | not_modified | blocked | too_large | offsite | http_error | network_error
+    outcome: str = (
+        "ok"  # ok | not_modified | blocked | too_large | offsite | http_error | network_error
+    )
     source_id: str | None = None  # the source the fetch was made for, when known
 
 
@@ -63,13 +84,13 @@ class FetchAttempt:
 class Fetched:
     """A successful fetch: raw bytes kept exactly as received, plus the decoding decision."""
 
-    url: str                    # the URL asked for
-    final_url: str              # after (allowed) redirects
-    status: int                 # 200, or 304 when not_modified
+    url: str  # the URL asked for
+    final_url: str  # after (allowed) redirects
+    status: int  # 200, or 304 when not_modified
     headers: Mapping[str, str]
-    content: bytes              # raw body (empty when not_modified)
-    encoding: str | None        # codec used for .text (gb18030 for GBK/GB2312), None for binary
-    text: str | None            # decoded body for text types, None for binary
+    content: bytes  # raw body (empty when not_modified)
+    encoding: str | None  # codec used for .text (gb18030 for GBK/GB2312), None for binary
+    text: str | None  # decoded body for text types, None for binary
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
@@ -86,7 +107,7 @@ class Link:
 
     url: str
     title: str = ""
-    date: str | None = None     # ISO date when the list shows one
+    date: str | None = None  # ISO date when the list shows one
     meta: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -96,8 +117,8 @@ class Link:
 @dataclass(frozen=True)
 class Attachment:
     url: str
-    name: str                   # link text, e.g. 「附件1：…」
-    ext: str                    # lower-case without dot: pdf, docx, doc, wps, ofd, xls, …
+    name: str  # link text, e.g. 「附件1：…」
+    ext: str  # lower-case without dot: pdf, docx, doc, wps, ofd, xls, …
 
 
 @dataclass(frozen=True)
@@ -106,10 +127,10 @@ class Article:
 
     url: str | None
     title: str
-    meta: Mapping[str, str]     # subset of META_KEYS
-    text: str                   # main text, paragraphs separated by "\n"
+    meta: Mapping[str, str]  # subset of META_KEYS
+    text: str  # main text, paragraphs separated by "\n"
     attachments: tuple[Attachment, ...] = ()
-    method: str = ""            # which rule found the body: "source", "template:gov.cn", "fallback", …
+    method: str = ""  # which rule found the body: "source", "template:gov.cn", "fallback", …
 
 
 # --------------------------------------------------------------------------- structure
@@ -125,9 +146,9 @@ class Section:
 
     id: str
     level: int
-    number: str                 # marker as written, minus trailing 、/.: 五, （十三）, 1, （1）, ①, 第三章, 附件1
-    heading: str                # heading text without the number
-    body: str                   # text directly under this heading (children excluded)
+    number: str  # marker as written, minus trailing 、/.: 五, （十三）, 1, （1）, ①, 第三章, 附件1
+    heading: str  # heading text without the number
+    body: str  # text directly under this heading (children excluded)
     children: tuple[Section, ...] = ()
 
     def walk(self) -> Iterator[Section]:
@@ -184,7 +205,7 @@ class SectionMatch:
     new_heading: str
     old_ids: tuple[str, ...]
     old_headings: tuple[str, ...]
-    status: Literal["same", "changed", "new"]     # 延续 / 调整 / 新增
+    status: Literal["same", "changed", "new"]  # 延续 / 调整 / 新增
     similarity: float
     diff: tuple[InlineOp, ...] = ()
 
@@ -203,8 +224,8 @@ class Target:
 
     side: Literal["old", "new"]
     year: int | None
-    value: str                  # "90%", "4%", "100所"
-    subject: str                # short phrase the value is about
+    value: str  # "90%", "4%", "100所"
+    subject: str  # short phrase the value is about
     sentence: str
     section_id: str
 
@@ -230,8 +251,8 @@ class LineageLink:
     """Why one document is the predecessor or parent of another."""
 
     relation: Literal["implements", "supersedes", "configured"]
-    cited_title: str            # the title as cited, e.g. 教育强国建设规划纲要（2024—2035年）
-    evidence: str               # the sentence that shows it
+    cited_title: str  # the title as cited, e.g. 教育强国建设规划纲要（2024—2035年）
+    evidence: str  # the sentence that shows it
     doc_number: str | None = None
 
 
@@ -241,7 +262,7 @@ class LineageLink:
 @dataclass(frozen=True)
 class Evidence:
     title: str
-    section: str                # section id, "" for the preamble
+    section: str  # section id, "" for the preamble
     sentence: str
     url: str | None = None
     document_id: int | None = None
@@ -249,15 +270,21 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Direction:
-    direction: str              # 「低空经济研究」
+    direction: str  # 「低空经济研究」
     terms: tuple[str, ...]
     score: float
     evidence: tuple[Evidence, ...]
 
 
 AlertKind = Literal[
-    "new_document", "new_version", "comparison", "direction", "topic", "source_health",
+    "new_document",
+    "new_version",
+    "comparison",
+    "direction",
+    "topic",
+    "source_health",
     "source_recovered",
+    "digest",
 ]
 Severity = Literal["info", "notice", "warning", "critical"]
 
@@ -265,10 +292,10 @@ Severity = Literal["info", "notice", "warning", "critical"]
 @dataclass(frozen=True)
 class Alert:
     kind: AlertKind
-    dedupe_key: str             # a re-run producing the same key never creates a second alert
+    dedupe_key: str  # a re-run producing the same key never creates a second alert
     severity: Severity
-    title: str                  # Chinese
-    body: str                   # Chinese, plain text with links
+    title: str  # Chinese
+    body: str  # Chinese, plain text with links
     url: str | None = None
     source_id: str | None = None
     document_id: int | None = None

@@ -27,7 +27,8 @@ Public API (keep it small; other test modules depend on it):
   With ``etag`` / ``last_modified`` the server answers 304 to a matching ``If-None-Match`` /
   ``If-Modified-Since`` and adds the validator header to full answers.
   ``.url(path)``, ``.base_url``, ``.port``, ``.requests`` (log of ``Request``), ``.hits(path)``,
-  ``.max_in_flight`` (most requests being answered at the same moment), ``.reset()``.
+  ``.max_in_flight`` (most requests being answered at the same moment), ``.bytes_sent(path)``
+  (body bytes written before the client hung up), ``.reset()``.
   Unrouted paths answer 404. Routes match the path without the query string.
 """
 
@@ -52,11 +53,11 @@ class Reply:
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | str = b""
-    delay: float = 0.0              # seconds before the status line is sent
-    drip: float = 0.0               # seconds between body chunks
+    delay: float = 0.0  # seconds before the status line is sent
+    drip: float = 0.0  # seconds between body chunks
     chunk_size: int = 16384
     close_after: int | None = None  # drop the connection after this many body bytes
-    chunked: bool = False           # Transfer-Encoding: chunked instead of Content-Length
+    chunked: bool = False  # Transfer-Encoding: chunked instead of Content-Length
 
     @property
     def body_bytes(self) -> bytes:
@@ -73,10 +74,10 @@ class Request:
     """One request as the server saw it. Header names are lower-case."""
 
     method: str
-    path: str                       # with the query string
+    path: str  # with the query string
     headers: Mapping[str, str]
     body: bytes
-    at: float                       # time.monotonic() when it arrived
+    at: float  # time.monotonic() when it arrived
 
     @property
     def route(self) -> str:
@@ -106,8 +107,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"   # keep-alive, like a real site
-    timeout = 10                    # idle keep-alive connections end instead of lingering
+    protocol_version = "HTTP/1.1"  # keep-alive, like a real site
+    timeout = 10  # idle keep-alive connections end instead of lingering
     disable_nagle_algorithm = True  # else a small last body segment waits ~40 ms for a delayed ACK
     server: _Server
 
@@ -139,7 +140,9 @@ class _Handler(BaseHTTPRequestHandler):
             with owner._lock:
                 owner._in_flight -= 1
 
-    def _send(self, owner: LoopbackServer, route: _Route | None, request: Request, reply: Reply) -> None:
+    def _send(  # noqa: C901 - one branch per scripted server behaviour
+        self, owner: LoopbackServer, route: _Route | None, request: Request, reply: Reply
+    ) -> None:
         wait = reply.delay + owner.latency
         if wait and owner._stopping.wait(wait):
             return
@@ -173,7 +176,13 @@ class _Handler(BaseHTTPRequestHandler):
             piece = payload[start : start + reply.chunk_size]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
             self.wfile.flush()
-            if reply.drip and start + reply.chunk_size < len(payload) and owner._stopping.wait(reply.drip):
+            with owner._lock:
+                owner._sent[request.route] = owner._sent.get(request.route, 0) + len(piece)
+            if (
+                reply.drip
+                and start + reply.chunk_size < len(payload)
+                and owner._stopping.wait(reply.drip)
+            ):
                 return
         if chunked and reply.close_after is None:
             self.wfile.write(b"0\r\n\r\n")
@@ -203,6 +212,7 @@ class LoopbackServer:
         self.latency = latency
         self.requests: list[Request] = []
         self.max_in_flight = 0
+        self._sent: dict[str, int] = {}
         self._in_flight = 0
         self._routes: dict[str, _Route] = {}
         self._lock = threading.Lock()
@@ -215,7 +225,9 @@ class LoopbackServer:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.owner = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -232,17 +244,26 @@ class LoopbackServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
     # -- scripting
     def route(
-        self, path: str, *replies: ReplySpec, etag: str | None = None, last_modified: str | None = None
+        self,
+        path: str,
+        *replies: ReplySpec,
+        etag: str | None = None,
+        last_modified: str | None = None,
     ) -> None:
         """Script ``path``: ``replies`` answer successive requests, the last one repeats."""
         with self._lock:
-            self._routes[path] = _Route(list(replies) or [Reply()], etag=etag, last_modified=last_modified)
+            self._routes[path] = _Route(
+                list(replies) or [Reply()], etag=etag, last_modified=last_modified
+            )
 
     def reset(self) -> None:
         """Forget the request log and the in-flight maximum (routes stay)."""
@@ -263,6 +284,11 @@ class LoopbackServer:
 
     def url(self, path: str = "/") -> str:
         return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    def bytes_sent(self, path: str) -> int:
+        """Body bytes the server managed to write for ``path`` (the client may have hung up)."""
+        with self._lock:
+            return self._sent.get(path, 0)
 
     def hits(self, path: str) -> int:
         """How many requests reached ``path`` (query string ignored)."""

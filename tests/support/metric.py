@@ -33,7 +33,7 @@ def shingles(text: str, n: int = SHINGLE) -> Counter[tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class PageScore:
-    precision: float | None   # None when the output was empty
+    precision: float | None  # None when the output was empty
     recall: float
 
 

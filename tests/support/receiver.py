@@ -38,11 +38,11 @@ OK_BODY = {"errcode": 0, "errmsg": "ok", "code": 0, "msg": "success"}
 class Received:
     path: str
     query: dict[str, str]
-    headers: dict[str, str]          # lower-case names
+    headers: dict[str, str]  # lower-case names
     body: bytes
-    status: int                      # HTTP status the receiver answered
-    ok: bool                         # answered with success (not a scripted failure)
-    at: float = 0.0                  # time.monotonic() when it arrived
+    status: int  # HTTP status the receiver answered
+    ok: bool  # answered with success (not a scripted failure)
+    at: float = 0.0  # time.monotonic() when it arrived
 
     @property
     def json(self) -> Any:
@@ -71,19 +71,21 @@ class Receiver:
                     else:
                         status, payload = 200, OK_BODY
                     parts = urlsplit(self.path)
-                    receiver.requests.append(Received(
-                        path=parts.path,
-                        query={k: v[-1] for k, v in parse_qs(parts.query).items()},
-                        headers={k.lower(): v for k, v in self.headers.items()},
-                        body=body,
-                        status=status,
-                        ok=payload is OK_BODY,
-                        at=arrived,
-                    ))
+                    receiver.requests.append(
+                        Received(
+                            path=parts.path,
+                            query={k: v[-1] for k, v in parse_qs(parts.query).items()},
+                            headers={k.lower(): v for k, v in self.headers.items()},
+                            body=body,
+                            status=status,
+                            ok=payload is OK_BODY,
+                            at=arrived,
+                        )
+                    )
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 data = json.dumps(payload).encode()
-                with contextlib.suppress(OSError):   # the client gave up (timeout)
+                with contextlib.suppress(OSError):  # the client gave up (timeout)
                     self._answer(status, data)
 
             def _answer(self, status: int, data: bytes) -> None:
@@ -98,8 +100,9 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     # ------------------------------------------------------------------ script
 
@@ -109,8 +112,18 @@ class Receiver:
 
     def errcode_first(self, n: int, errcode: int = 40001) -> None:
         with self._lock:
-            self._script.extend((200, {"errcode": errcode, "errmsg": "invalid key",
-                                       "code": errcode, "msg": "invalid"}) for _ in range(n))
+            self._script.extend(
+                (
+                    200,
+                    {
+                        "errcode": errcode,
+                        "errmsg": "invalid key",
+                        "code": errcode,
+                        "msg": "invalid",
+                    },
+                )
+                for _ in range(n)
+            )
 
     def down(self) -> None:
         self._down = True
@@ -135,8 +148,12 @@ class Receiver:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._server.shutdown()
         self._server.server_close()
 
@@ -164,8 +181,9 @@ class SmtpSink:
                 import email
                 from email import policy
 
-                sink.messages.append(email.message_from_bytes(envelope.content,
-                                                              policy=policy.default))
+                sink.messages.append(
+                    email.message_from_bytes(envelope.content, policy=policy.default)
+                )
                 return "250 OK"
 
         with socket.socket() as s:
@@ -183,6 +201,10 @@ class SmtpSink:
         self._controller.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._controller.stop()

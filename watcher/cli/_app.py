@@ -71,8 +71,11 @@ class _Group(click.Group):
 def main(ctx: click.Context, store_arg: str | None, config_arg: str) -> None:
     """policy-watcher: 监测政策网站、保存每个版本、对照上位文件、生成周报。"""
     source = ctx.get_parameter_source("store_arg")
-    ctx.obj = AppContext(store_arg=store_arg, config_arg=config_arg,
-                         store_on_command_line=source is click.core.ParameterSource.COMMANDLINE)
+    ctx.obj = AppContext(
+        store_arg=store_arg,
+        config_arg=config_arg,
+        store_on_command_line=source is click.core.ParameterSource.COMMANDLINE,
+    )
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -16,8 +16,10 @@ import click
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config, Settings
 from watcher.errors import NotifyError
+from watcher.labels import DELIVERY_STATUS_LABEL, SEVERITY_LABEL
+from watcher.periods import local_time
 
-_STATUS_LABEL = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "dead": "已放弃"}
+__all__ = ["alerts_command", "deliver", "digest", "feed", "notify_test"]
 
 
 def _config_or_defaults(app: AppContext) -> tuple[Config | None, Settings]:
@@ -33,13 +35,15 @@ def _config_or_defaults(app: AppContext) -> tuple[Config | None, Settings]:
 @pass_app
 def deliver(app: AppContext, retry_now: bool) -> None:
     """发送待发送的提醒（运行一次发送队列）。"""
-    from watcher.outbox import channels_from_config, deliver_pending
+    from watcher.deliver.outbox import channels_from_config, deliver_pending
 
     config = app.config()
     channels = channels_from_config(config)
     if not channels:
-        click.echo("没有配置通知通道：请在 sources.yaml 的 settings.notify.urls 或环境变量 "
-                   "WATCHER_NOTIFY_URLS 中添加。")
+        click.echo(
+            "没有配置通知通道：请在 sources.yaml 的 settings.notify.urls 或环境变量 "
+            "WATCHER_NOTIFY_URLS 中添加。"
+        )
     with app.open_store() as store:
         report = deliver_pending(store, channels, config.settings.notify, retry_now=retry_now)
     click.echo(report.summary())
@@ -55,6 +59,7 @@ def deliver(app: AppContext, retry_now: bool) -> None:
 @pass_app
 def alerts_command(app: AppContext, status: str | None, limit: int, as_json: bool) -> None:
     """列出提醒及其在各通道的发送状态。"""
+    _, settings = _config_or_defaults(app)
     with app.open_store() as store:
         rows = store.alerts(status=status, limit=limit)
     if as_json:
@@ -64,9 +69,14 @@ def alerts_command(app: AppContext, status: str | None, limit: int, as_json: boo
         click.echo("没有符合条件的提醒。")
         return
     for row in rows:
-        click.echo(f"#{row['id']} [{row['severity']}] {row['created_at'][:16]} {row['title']}")
+        when = local_time(row["created_at"], settings.timezone)
+        click.echo(
+            f"#{row['id']} [{SEVERITY_LABEL.get(row['severity'], row['severity'])}] {when} {row['title']}"
+        )
         for d in row["deliveries"]:
-            line = f"    {_STATUS_LABEL.get(d['status'], d['status'])} → {d['channel_label']}"
+            line = (
+                f"    {DELIVERY_STATUS_LABEL.get(d['status'], d['status'])} → {d['channel_label']}"
+            )
             if d["attempts"]:
                 line += f"（已尝试 {d['attempts']} 次）"
             if d["status"] != "sent" and d["last_error"]:
@@ -79,7 +89,7 @@ def alerts_command(app: AppContext, status: str | None, limit: int, as_json: boo
 @pass_app
 def notify_test(app: AppContext, url: str) -> None:
     """向通知地址 URL 发送一条测试消息，检查配置是否正确。"""
-    from watcher.notify import Message, parse_channel, redact
+    from watcher.deliver.channels import Message, parse_channel, redact
 
     _, settings = _config_or_defaults(app)
     channel = parse_channel(url, secret_env=settings.notify.webhook_secret_env)
@@ -97,29 +107,52 @@ def notify_test(app: AppContext, url: str) -> None:
 
 
 @main.command()
-@click.option("--week", default=None, help="ISO 周，例如 2026-W47（默认：本周，按上海时间）")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), default="md",
-              show_default=True, help="输出格式")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="写入此目录（docx 默认写入当前目录；md/html 不给时打印到屏幕）")
+@click.option(
+    "--week",
+    default=None,
+    help="ISO 周，例如 2026-W47，或这一周里的某一天，如 2026-11-20（默认：本周，按配置的时区）",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "docx"]),
+    default="md",
+    show_default=True,
+    help="输出格式",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="写入此目录（docx 默认写入当前目录；md/html 不给时打印到屏幕）",
+)
 @click.option("--mail", is_flag=True, help="生成后把草稿发送到已配置的通知通道（每周只发一次）")
 @pass_app
 def digest(app: AppContext, week: str | None, fmt: str, out_dir: Path | None, mail: bool) -> None:
     """生成某一周的简报草稿（Markdown、HTML 或 Word）。"""
-    from watcher.digest import build_digest, current_week, mail_digest
+    from watcher.deliver.digest import build_digest, queue_digest
+    from watcher.deliver.outbox import channels_from_config, deliver_pending
+    from watcher.periods import current_week, normalize_week
 
     config, settings = _config_or_defaults(app)
-    week = week or current_week(settings.timezone)
+    week = normalize_week(week) if week else current_week(settings.timezone)
     with app.open_store() as store:
         result = build_digest(store, week, settings.digest, tz=settings.timezone)
         errors: list[str] = []
         if mail:
-            if config is None:
-                errors.append("没有配置文件，无法发送。")
+            if config is None or not config.notify_urls():
+                errors.append(
+                    "没有配置推送渠道（settings.notify.urls 或 WATCHER_NOTIFY_URLS），无法发送。"
+                )
+            elif not queue_digest(store, config, result):
+                click.echo(f"{week} 的简报草稿此前已加入发送队列，不再重复发送。", err=True)
             else:
-                errors = mail_digest(store, config, result)
-    content: str | bytes = result.docx if fmt == "docx" else (
-        result.html if fmt == "html" else result.markdown)
+                report = deliver_pending(store, channels_from_config(config), settings.notify)
+                errors = [reason for _, reason in report.errors]
+    content: str | bytes = (
+        result.docx if fmt == "docx" else (result.html if fmt == "html" else result.markdown)
+    )
     if out_dir is None and isinstance(content, str):
         click.echo(content, nl=False)
     else:
@@ -136,14 +169,19 @@ def digest(app: AppContext, week: str | None, fmt: str, out_dir: Path | None, ma
 
 
 @main.command()
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="写入此文件（默认打印到屏幕）")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="写入此文件（默认打印到屏幕）",
+)
 @click.option("--limit", default=100, show_default=True, help="最多包含多少条提醒")
 @click.option("--base-url", default=None, help="网页界面的公开地址（默认取 settings.base_url）")
 @pass_app
 def feed(app: AppContext, out_file: Path | None, limit: int, base_url: str | None) -> None:
     """把提醒导出为 Atom 订阅源。"""
-    from watcher.feed import alerts_atom
+    from watcher.deliver.feed import alerts_atom
 
     _, settings = _config_or_defaults(app)
     with app.open_store() as store:

@@ -13,24 +13,27 @@ from pathlib import Path
 
 import click
 
-from watcher.cli._app import AppContext, main, pass_app
-from watcher.compare import compare, comparison_to_json
-from watcher.diff import diff_versions
-from watcher.errors import CompareError
-from watcher.models import Section
-from watcher.report import (
+from watcher.analysis.compare import compare
+from watcher.analysis.diff import diff_versions
+from watcher.analysis.report import (
     comparison_html,
     comparison_markdown,
     version_diff_html,
     version_diff_markdown,
 )
+from watcher.cli._app import AppContext, main, pass_app
+from watcher.errors import CompareError
+from watcher.models import Section
+from watcher.serialize import comparison_to_json
+
+__all__ = ["compare_command", "diff_command", "load_document"]
 
 
 def load_document(app: AppContext, arg: str) -> tuple[str, Section]:
     """(title, section tree) of a file path or a store document id."""
     path = Path(arg)
     if path.is_file():
-        from watcher.importer import read_document_text
+        from watcher.ingest.files import read_document_text
 
         title, text, _meta = read_document_text(path)
     elif arg.isdigit():
@@ -39,19 +42,21 @@ def load_document(app: AppContext, arg: str) -> tuple[str, Section]:
     else:
         raise CompareError(f"找不到文件 {arg}；参数应为文件路径或数据库中的文档编号（整数）。")
     try:
-        from watcher.normalize import normalize  # type: ignore[import-not-found,unused-ignore]
+        from watcher.text.normalize import normalize  # type: ignore[import-not-found,unused-ignore]
     except ImportError:  # normalisation is optional here: structure copes with raw text
         pass
     else:
         text = normalize(text)
-    from watcher.structure import parse
+    from watcher.text.structure import parse
 
     return title, parse(text, title)
 
 
 def _format_options(f: click.decorators.FC) -> click.decorators.FC:
     f = click.option("--html", "fmt", flag_value="html", help="输出 HTML 页面")(f)
-    f = click.option("--markdown", "fmt", flag_value="markdown", default=True, help="输出 Markdown（默认）")(f)
+    f = click.option(
+        "--markdown", "fmt", flag_value="markdown", default=True, help="输出 Markdown（默认）"
+    )(f)
     return click.option("--json", "fmt", flag_value="json", help="输出 JSON")(f)
 
 

@@ -17,7 +17,9 @@ import click
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
 from watcher.errors import StoreError, WatcherError
-from watcher.models import LEVEL_LABEL
+from watcher.labels import LEVEL_LABEL
+
+__all__ = ["health", "reload", "run", "status"]
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
 
@@ -41,7 +43,9 @@ class _JsonFormatter(logging.Formatter):
 class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         extra = {k: v for k, v in vars(record).items() if k not in _RESERVED}
-        base = f"{self.formatTime(record)} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        base = (
+            f"{self.formatTime(record)} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        )
         return base + ("  " + " ".join(f"{k}={v}" for k, v in extra.items()) if extra else "")
 
 
@@ -56,12 +60,14 @@ def _setup_logging(as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--demo", is_flag=True, help="对内置演示网站运行（在本进程内启动回环服务器，间隔很短）")
+@click.option(
+    "--demo", is_flag=True, help="对内置演示网站运行（在本进程内启动回环服务器，间隔很短）"
+)
 @click.option("--log-json", is_flag=True, help="以 JSON 行输出结构化日志")
 @pass_app
 def run(app: AppContext, demo: bool, log_json: bool) -> None:
     """以前台方式运行守护进程：按计划抓取、投递告警、生成周报。SIGTERM/SIGINT 优雅退出，SIGHUP 重新加载配置。"""
-    from watcher.scheduler import Daemon
+    from watcher.pipeline.scheduler import Daemon
 
     _setup_logging(log_json)
     log = logging.getLogger("watcher.daemon")
@@ -75,7 +81,9 @@ def run(app: AppContext, demo: bool, log_json: bool) -> None:
             def loader() -> Config:
                 return base
 
-            store_path = app.store_path if app.store_arg else app.store_path.with_name("demo-daemon.db")
+            store_path = (
+                app.store_path if app.store_arg else app.store_path.with_name("demo-daemon.db")
+            )
             log.info("demo sites serving", extra={"base_url": server.base_url})
         else:
             loader = app.config
@@ -84,7 +92,9 @@ def run(app: AppContext, demo: bool, log_json: bool) -> None:
         stop = threading.Event()
 
         def on_stop(signum: int, _frame: object) -> None:
-            log.info("signal received, shutting down", extra={"signal": signal.Signals(signum).name})
+            log.info(
+                "signal received, shutting down", extra={"signal": signal.Signals(signum).name}
+            )
             stop.set()
 
         def on_hup(_signum: int, _frame: object) -> None:
@@ -125,7 +135,9 @@ def health(app: AppContext) -> None:
         raise click.exceptions.Exit(1)
     age = (datetime.now(UTC) - beat).total_seconds()
     if age > stale:
-        click.echo(f"不健康: 心跳已 {age:.0f} 秒未更新（上限 {stale} 秒）。守护进程可能已停止。", err=True)
+        click.echo(
+            f"不健康: 心跳已 {age:.0f} 秒未更新（上限 {stale} 秒）。守护进程可能已停止。", err=True
+        )
         raise click.exceptions.Exit(1)
     click.echo(f"健康: 心跳 {age:.0f} 秒前，数据库可写。")
 
@@ -162,8 +174,10 @@ def status(app: AppContext, as_json: bool) -> None:
     click.echo("投递: " + ("，".join(f"{k} {v}" for k, v in counts.items()) or "无"))
     for r in rows:
         state = "正常" if r.consecutive_failures == 0 else f"连续失败 {r.consecutive_failures} 次"
-        click.echo(f"- {r.name} [{LEVEL_LABEL.get(r.level, r.level)}] 上次 {r.last_run_at or '—'}"
-                   f"  下次 {r.next_run_at or '—'}  {state}")
+        click.echo(
+            f"- {r.name} [{LEVEL_LABEL.get(r.level, r.level)}] 上次 {r.last_run_at or '—'}"
+            f"  下次 {r.next_run_at or '—'}  {state}"
+        )
 
 
 @main.command()

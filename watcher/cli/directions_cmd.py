@@ -18,19 +18,21 @@ import click
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.models import LEVELS, Direction
 
+__all__ = ["directions_command", "directions_from_files", "directions_json", "read_file"]
+
 DEFAULT_DAYS = 7
 
 
 def read_file(path: Path) -> tuple[str, str]:
     """(title, text) of a .txt/.html/.pdf/.docx file."""
-    from watcher.importer import read_document_text
+    from watcher.ingest.files import read_document_text
 
     title, text, _meta = read_document_text(path)
     return title, text
 
 
 def _normalized(text: str) -> str:
-    from watcher.normalize import normalize
+    from watcher.text.normalize import normalize
 
     return normalize(text)
 
@@ -38,16 +40,22 @@ def _normalized(text: str) -> str:
 def directions_from_files(
     files: Sequence[Path], background: Sequence[Path], *, level: str | None, limit: int
 ) -> list[Direction]:
-    from watcher.directions import DirectionInput, rank_directions
-    from watcher.structure import parse
+    from watcher.analysis.directions import DirectionInput, rank_directions
+    from watcher.text.structure import parse
 
     items = []
     for path in files:
         title, text = read_file(path)
         text = _normalized(text)
-        items.append(DirectionInput.from_tree(
-            parse(text, title), title=title, level=level, source_id=str(path), url=None,
-        ))
+        items.append(
+            DirectionInput.from_tree(
+                parse(text, title),
+                title=title,
+                level=level,
+                source_id=str(path),
+                url=None,
+            )
+        )
     history = [_normalized(read_file(p)[1]) for p in background]
     return rank_directions(items, history, limit=limit)
 
@@ -71,7 +79,9 @@ def directions_json(directions: Sequence[Direction]) -> list[dict[str, object]]:
 def _print_readable(directions: Sequence[Direction], heading: str) -> None:
     click.echo(heading)
     if not directions:
-        click.echo("（没有找到推荐研究方向：这一时期没有新增或修改的文件，或文本中没有可用的术语。）")
+        click.echo(
+            "（没有找到推荐研究方向：这一时期没有新增或修改的文件，或文本中没有可用的术语。）"
+        )
         return
     for i, d in enumerate(directions, 1):
         click.echo(f"{i}. {d.direction}（得分 {d.score:.2f}；关键词：{'、'.join(d.terms)}）")
@@ -82,20 +92,35 @@ def _print_readable(directions: Sequence[Direction], heading: str) -> None:
 
 @main.command("directions")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--since", "since", default=None,
-              help="起始日期 YYYY-MM-DD（只用于数据库模式；默认最近 7 天）")
-@click.option("--background", "background", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="作为历史背景的文件（可重复；只用于文件模式）")
-@click.option("--level", type=click.Choice(LEVELS), default=None,
-              help="文件模式下这些文件的发文层级（影响权重）")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
-              help="最多列出几个方向")
+@click.option(
+    "--since", "since", default=None, help="起始日期 YYYY-MM-DD（只用于数据库模式；默认最近 7 天）"
+)
+@click.option(
+    "--background",
+    "background",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="作为历史背景的文件（可重复；只用于文件模式）",
+)
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default=None,
+    help="文件模式下这些文件的发文层级（影响权重）",
+)
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="最多列出几个方向"
+)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @pass_app
 def directions_command(
-    app: AppContext, files: tuple[Path, ...], since: str | None, background: tuple[Path, ...],
-    level: str | None, limit: int, as_json: bool,
+    app: AppContext,
+    files: tuple[Path, ...],
+    since: str | None,
+    background: tuple[Path, ...],
+    level: str | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
     """推荐研究方向：从数据库中一段时间内新增或修改的文件，或从给定文件中提炼。"""
     if files:
@@ -106,7 +131,7 @@ def directions_command(
             raise click.UsageError("--background 只能和文件参数一起使用。")
         start = _since(since)
         end = datetime.now(UTC).isoformat(timespec="seconds")
-        from watcher.directions import directions_for_period
+        from watcher.analysis.directions import directions_for_period
 
         with app.open_store() as store:
             found = directions_for_period(store, start, end, limit=limit)
@@ -123,5 +148,6 @@ def _since(value: str | None) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError as exc:
-        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，例如 2026-01-05（收到 {value!r}）",
-                                 param_hint="--since") from exc
+        raise click.BadParameter(
+            f"日期格式应为 YYYY-MM-DD，例如 2026-01-05（收到 {value!r}）", param_hint="--since"
+        ) from exc

@@ -18,16 +18,27 @@ from rich.table import Table
 
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
-from watcher.errors import ConfigError, ExtractError, WatcherError
-from watcher.models import LEVEL_LABEL
+from watcher.errors import ConfigError, ExtractError
+from watcher.labels import LEVEL_LABEL, OUTCOME_LABEL
+
+__all__ = [
+    "DEMO_STORE",
+    "check",
+    "demo",
+    "extract_cmd",
+    "import_cmd",
+    "print_report",
+    "run_cycle_with_progress",
+    "sources",
+]
 
 if TYPE_CHECKING:
     from watcher.models import Level
-    from watcher.pipeline import CycleReport, SourceOutcome
+    from watcher.pipeline.cycle import CycleReport, SourceOutcome
+    from watcher.pipeline.document import IngestRules
     from watcher.store import Store
 
 DEMO_STORE = Path("store") / "demo.db"
-_STATUS = {"ok": "正常", "partial": "部分失败", "failed": "失败"}
 
 
 def _console() -> Console:
@@ -35,15 +46,23 @@ def _console() -> Console:
 
 
 def run_cycle_with_progress(
-    config: Config, store: Store, source_ids: list[str] | None, console: Console, label: str = "抓取"
+    config: Config,
+    store: Store,
+    source_ids: list[str] | None,
+    console: Console,
+    label: str = "抓取",
 ) -> CycleReport:
     """One cycle with a progress bar (on a terminal) and the per-source outcome table."""
-    from watcher.pipeline import Pipeline
+    from watcher.pipeline.cycle import Pipeline
 
     ids = source_ids or [s.id for s in config.sources if s.enabled]
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
         disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task(label, total=len(ids))
@@ -62,11 +81,24 @@ def print_report(report: CycleReport, console: Console) -> None:
     for col in ("来源", "新文档", "新版本", "未变化", "失败", "告警", "状态"):
         table.add_column(col, justify="left" if col in ("来源", "状态") else "right")
     for o in report.outcomes:
-        status = _STATUS[o.status] + (f"：{o.error[:60]}" if o.error else "")
-        table.add_row(o.name, str(o.new_documents), str(o.new_versions), str(o.unchanged),
-                      str(o.failed), str(o.alerts), status)
-    table.add_row("合计", *(str(report.total(n)) for n in
-                          ("new_documents", "new_versions", "unchanged", "failed", "alerts")), "")
+        status = OUTCOME_LABEL[o.status] + (f"：{o.error[:60]}" if o.error else "")
+        table.add_row(
+            o.name,
+            str(o.new_documents),
+            str(o.new_versions),
+            str(o.unchanged),
+            str(o.failed),
+            str(o.alerts),
+            status,
+        )
+    table.add_row(
+        "合计",
+        *(
+            str(report.total(n))
+            for n in ("new_documents", "new_versions", "unchanged", "failed", "alerts")
+        ),
+        "",
+    )
     console.print(table)
 
 
@@ -75,7 +107,7 @@ def print_report(report: CycleReport, console: Console) -> None:
 @pass_app
 def check(app: AppContext, source_ids: tuple[str, ...]) -> None:
     """立即抓取一轮：发现新文档和新版本，并输出汇总表。"""
-    from watcher.pipeline import cycle_lock
+    from watcher.pipeline.cycle import cycle_lock
 
     config = app.config()
     for sid in source_ids:
@@ -98,14 +130,21 @@ def sources(app: AppContext, as_json: bool) -> None:
     items = []
     for s in config.sources:
         r = rows.get(s.id)
-        items.append({
-            "id": s.id, "name": s.name, "level": s.level, "enabled": s.enabled,
-            "interval_minutes": s.interval_minutes, "lists": [spec.url for spec in s.lists],
-            "tags": list(s.tags),
-            "consecutive_failures": r.consecutive_failures if r else 0,
-            "last_run_at": r.last_run_at if r else None, "last_ok_at": r.last_ok_at if r else None,
-            "last_error": r.last_error if r else None,
-        })
+        items.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "level": s.level,
+                "enabled": s.enabled,
+                "interval_minutes": s.interval_minutes,
+                "lists": [spec.url for spec in s.lists],
+                "tags": list(s.tags),
+                "consecutive_failures": r.consecutive_failures if r else 0,
+                "last_run_at": r.last_run_at if r else None,
+                "last_ok_at": r.last_ok_at if r else None,
+                "last_error": r.last_error if r else None,
+            }
+        )
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
@@ -114,11 +153,19 @@ def sources(app: AppContext, as_json: bool) -> None:
         table.add_column(col)
     for it in items:
         failures = int(str(it["consecutive_failures"]))
-        health = "正常" if failures == 0 else f"连续失败 {failures} 次：{str(it['last_error'])[:40]}"
+        health = (
+            "正常" if failures == 0 else f"连续失败 {failures} 次：{str(it['last_error'])[:40]}"
+        )
         if it["last_run_at"] is None:
             health = "尚未运行"
-        table.add_row(str(it["id"]), str(it["name"]), LEVEL_LABEL[str(it["level"])],
-                      f"{it['interval_minutes']} 分钟", str(it["last_run_at"] or "—"), health)
+        table.add_row(
+            str(it["id"]),
+            str(it["name"]),
+            LEVEL_LABEL[str(it["level"])],
+            f"{it['interval_minutes']} 分钟",
+            str(it["last_run_at"] or "—"),
+            health,
+        )
     _console().print(table)
 
 
@@ -128,11 +175,11 @@ def sources(app: AppContext, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
     """从 HTML 文件或网址中提取标题、元数据、正文和附件。"""
-    from watcher.extract import extract
+    from watcher.ingest.extract import extract
 
     if file_or_url.startswith(("http://", "https://")):
         from watcher.config import FetchSettings
-        from watcher.fetch import Fetcher
+        from watcher.ingest.fetch import Fetcher
 
         async def get() -> bytes:
             async with Fetcher(FetchSettings(retries=1)) as fetcher:
@@ -160,45 +207,50 @@ def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--single", is_flag=True, help="不拆分汇编，整份文件作为一个文档")
-@click.option("--level", type=click.Choice(["national", "ministry", "municipal", "district", "media"]),
-              help="文档级别 (用于排序和研究方向打分)")
+@click.option(
+    "--level",
+    type=click.Choice(["national", "ministry", "municipal", "district", "media"]),
+    help="文档级别 (用于排序和研究方向打分)",
+)
 @pass_app
 def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str | None) -> None:
     """导入本地 .html/.txt/.pdf/.docx 文件；汇编文件会被拆分为各个文档。"""
-    from watcher.importer import import_file
+    from watcher.pipeline.importer import import_file
 
-    config = _config_or_default(app)
+    rules = _import_rules(app)
     with app.open_store() as store:
         for name in files:
-            results = import_file(store, config, Path(name), split=not single,
-                                  level=cast("Level | None", level))
+            results = import_file(
+                store, rules, Path(name), split=not single, level=cast("Level | None", level)
+            )
             for title, status, doc_id in results:
-                verdict = {"new_document": "新文档", "new_version": "新版本", "unchanged": "未变化"}[status]
+                verdict = {
+                    "new_document": "新文档",
+                    "new_version": "新版本",
+                    "unchanged": "未变化",
+                }[status]
                 click.echo(f"[{verdict}] #{doc_id} {title}")
             click.echo(f"{name}: 共 {len(results)} 个文档")
 
 
-def _config_or_default(app: AppContext) -> Config:
-    """Imports work without a sources.yaml: topics and pairs are then simply empty."""
-    try:
-        return app.config()
-    except WatcherError:
-        if Path(app.config_arg).exists():
-            raise
-        from watcher.config import ListSpec, Source
+def _import_rules(app: AppContext) -> IngestRules:
+    """Imports work without a sources.yaml: no watchlist, no configured pairs, no alerts sent."""
+    from watcher.pipeline.document import IngestRules
 
-        placeholder = Source(id="local", name="本地导入", level="district",
-                             lists=(ListSpec(url="http://localhost/", item="a"),))
-        return Config(sources=(placeholder,))
+    if not Path(app.config_arg).exists():
+        return IngestRules()
+    return IngestRules.from_config(app.config())
 
 
 @main.command()
-@click.option("--serve", "keep_serving", is_flag=True, help="结束后继续运行演示网站，按 Ctrl-C 退出")
+@click.option(
+    "--serve", "keep_serving", is_flag=True, help="结束后继续运行演示网站，按 Ctrl-C 退出"
+)
 @click.pass_obj
 def demo(app: AppContext, keep_serving: bool) -> None:
     """在本机回环地址上启动演示网站，抓取两轮（第二轮会发现修改过的页面），并报告结果。"""
     from watcher.demo.server import DemoServer, demo_config
-    from watcher.pipeline import cycle_lock
+    from watcher.pipeline.cycle import cycle_lock
     from watcher.store import Store
 
     console = _console()
@@ -219,8 +271,10 @@ def demo(app: AppContext, keep_serving: bool) -> None:
             run_cycle_with_progress(config, store, None, console, "第二轮")
             _print_findings(store, console)
             _demo_digest(store, config, console)
-        console.print(f"演示完成，用时 {time.monotonic() - started:.1f} 秒。"
-                      f"可用 `watcher --store {store_path} serve` 浏览结果。")
+        console.print(
+            f"演示完成，用时 {time.monotonic() - started:.1f} 秒。"
+            f"可用 `watcher --store {store_path} serve` 浏览结果。"
+        )
         if keep_serving:
             console.print("演示网站继续运行，按 Ctrl-C 退出。")
             try:
@@ -251,26 +305,37 @@ def _print_findings(store: Store, console: Console) -> None:
     for col in ("#", "级别", "标题", "发文字号", "发布日期", "版本"):
         table.add_column(col)
     for d in sorted(docs, key=lambda d: d.id):
-        table.add_row(str(d.id), LEVEL_LABEL.get(d.level or "", "—"), d.title[:40],
-                      d.doc_number or "—", d.date or "—", str(len(store.versions(d.id))))
+        table.add_row(
+            str(d.id),
+            LEVEL_LABEL.get(d.level or "", "—"),
+            d.title[:40],
+            d.doc_number or "—",
+            d.date or "—",
+            str(len(store.versions(d.id))),
+        )
     console.print(table)
     for c in store.comparisons():
-        new, old = store.document(c["new_document_id"]), store.document(c["old_document_id"])
-        s = json.loads(c["summary_json"])
+        new, old = store.document(c.new_document_id), store.document(c.old_document_id)
+        s = c.comparison.summary
         if new and old:
-            console.print(f"政策对照：《{new.title[:30]}》对照《{old.title[:30]}》："
-                          + "，".join(f"{k}={v}" for k, v in s.items()))
+            console.print(
+                f"政策对照：《{new.title[:30]}》对照《{old.title[:30]}》："
+                + "，".join(f"{k}={v}" for k, v in s.items())
+            )
     alerts = store.alerts(limit=1000)
-    console.print(f"告警 {len(alerts)} 条：" + "；".join(a["title"][:30] for a in alerts[:8])
-                  + ("……" if len(alerts) > 8 else ""))
+    console.print(
+        f"告警 {len(alerts)} 条："
+        + "；".join(a["title"][:30] for a in alerts[:8])
+        + ("……" if len(alerts) > 8 else "")
+    )
 
 
 def _demo_digest(store: Store, config: Config, console: Console) -> None:
-    try:
-        from watcher.digest import build_digest, current_week
-    except ImportError:
-        return
-    digest = build_digest(store, current_week(config.settings.timezone), config.settings.digest)
+    from watcher.deliver.digest import build_digest
+    from watcher.periods import current_week
+
+    tz = config.settings.timezone
+    digest = build_digest(store, current_week(tz), config.settings.digest, tz=tz)
     out = Path(tempfile.gettempdir()) / "policy-watcher-demo"
     if out.exists():
         shutil.rmtree(out)

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
+from pathlib import Path
 
 import click
 
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.errors import ConfigError
+from watcher.netloc import is_loopback_host
+from watcher.periods import DEFAULT_TZ
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["serve"]
 
 
 @main.command()
@@ -30,10 +25,16 @@ def serve(app: AppContext, host: str, port: int) -> None:
     from watcher.web import auth_from_env, create_app
 
     auth = auth_from_env()
-    if not _is_loopback(host) and auth is None:
+    if not is_loopback_host(host) and auth is None:
         raise ConfigError(
             f"在 {host} 上对外提供网页时必须设置登录口令：请设置环境变量 WATCHER_WEB_USER 和 "
             "WATCHER_WEB_PASSWORD，或只监听 127.0.0.1。"
         )
     click.echo(f"网页界面: http://{host}:{port}/  (数据库: {app.store_path})")
-    uvicorn.run(create_app(app.store_path, auth=auth), host=host, port=port, log_level="warning")
+    timezone = app.config().settings.timezone if Path(app.config_arg).exists() else DEFAULT_TZ
+    uvicorn.run(
+        create_app(app.store_path, auth=auth, timezone=timezone),
+        host=host,
+        port=port,
+        log_level="warning",
+    )

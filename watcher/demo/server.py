@@ -32,7 +32,7 @@ import yaml
 
 from watcher.config import Config, parse_config
 
-__all__ = ["DEMO_HOSTS", "SITES_DIR", "DemoServer", "demo_config", "demo_sources_text"]
+__all__ = ["DEMO_HOSTS", "SITES_DIR", "DemoServer", "demo_config", "demo_sources_text", "main"]
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 
@@ -95,8 +95,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         found = owner._resolve(path)
         if found is None:
-            self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>",
-                       {"Content-Type": "text/html; charset=utf-8"}, head)
+            self._send(
+                404,
+                b"<html><body><h1>404 Not Found</h1></body></html>",
+                {"Content-Type": "text/html; charset=utf-8"},
+                head,
+            )
             return
         host, file, edition_no = found
         raw = file.read_bytes()
@@ -177,8 +181,11 @@ class DemoServer:
     def start(self) -> DemoServer:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                name="demo-server", daemon=True)
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="demo-server",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -192,8 +199,12 @@ class DemoServer:
     def __enter__(self) -> DemoServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # ---------------------------------------------------------------- behaviour
@@ -223,10 +234,17 @@ class DemoServer:
             return None
         host = parts[0]
         if any(_EDITION.search(p) for p in parts):
-            return None     # later editions are reachable only through set_edition
+            return None  # later editions are reachable only through set_edition
         target = self.root.joinpath(*parts)
-        candidates = [target / "index.html"] if url_path.endswith("/") or target.is_dir() else [
-            target, target.with_name(target.name + ".json"), target.with_name(target.name + ".html")]
+        candidates = (
+            [target / "index.html"]
+            if url_path.endswith("/") or target.is_dir()
+            else [
+                target,
+                target.with_name(target.name + ".json"),
+                target.with_name(target.name + ".html"),
+            ]
+        )
         for cand in candidates:
             if cand.is_file() and cand.resolve().is_relative_to(self.root):
                 return (host, *self._edition_of(cand))
@@ -245,8 +263,11 @@ class DemoServer:
         for host in sorted(DEMO_HOSTS, key=len, reverse=True):
             local = f"{self.base_url}/{host}/".encode()
             for scheme in (b"https://", b"http://"):
-                raw = re.sub(re.escape(scheme + host.encode()) + rb"(?=[/\"'\s<])/?",
-                             local.replace(b"\\", b"\\\\"), raw)
+                raw = re.sub(
+                    re.escape(scheme + host.encode()) + rb"(?=[/\"'\s<])/?",
+                    local.replace(b"\\", b"\\\\"),
+                    raw,
+                )
         return raw
 
     def _fill(self, raw: bytes) -> bytes:

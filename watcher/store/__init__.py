@@ -11,27 +11,46 @@ A ``Store`` belongs to one thread: the daemon opens one per worker thread.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from watcher.errors import StoreError
+from watcher.netloc import host_of, is_loopback_host
+from watcher.records import (
+    ChangeRow,
+    ComparisonRow,
+    DocumentRow,
+    LinkRow,
+    SourceRow,
+    VersionResult,
+    VersionRow,
+)
 from watcher.store.base import Clock, utcnow
 from watcher.store.digests import DigestsMixin
 from watcher.store.documents import DocumentsMixin
+from watcher.store.findings import FindingsMixin
 from watcher.store.outbox import OutboxMixin
-from watcher.store.records import DocumentRow, SourceRow, VersionResult, VersionRow
 from watcher.store.schema import MIGRATIONS
 
-__all__ = ["DocumentRow", "SourceRow", "Store", "VersionResult", "VersionRow", "utcnow"]
+__all__ = [
+    "ChangeRow",
+    "ComparisonRow",
+    "DocumentRow",
+    "LinkRow",
+    "SourceRow",
+    "Store",
+    "VersionResult",
+    "VersionRow",
+    "utcnow",
+]
 
-class Store(DocumentsMixin, OutboxMixin, DigestsMixin):
+
+class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle
@@ -41,7 +60,9 @@ class Store(DocumentsMixin, OutboxMixin, DigestsMixin):
         p = Path(path)
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(p), isolation_level=None, timeout=30.0, check_same_thread=False)
+            conn = sqlite3.connect(
+                str(p), isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -115,7 +136,7 @@ class Store(DocumentsMixin, OutboxMixin, DigestsMixin):
         urls = [str(r["url"]) for r in self.query("SELECT url FROM documents")]
         for row in self.query("SELECT config_json FROM sources"):
             urls += _URL.findall(str(row["config_json"]))
-        return all(_is_loopback_url(u) for u in urls)
+        return all(is_loopback_host(host_of(u)) for u in urls)
 
     def heartbeat(self) -> None:
         self.set_meta("heartbeat", self.now())
@@ -144,18 +165,7 @@ class Store(DocumentsMixin, OutboxMixin, DigestsMixin):
         return bool(row) and row[0] == "ok"
 
 
-
 _URL = re.compile(r"https?://[^\s\"'<>]+")
-
-
-def _is_loopback_url(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _statements(script: str) -> list[str]:

@@ -13,6 +13,8 @@ import sqlite_utils
 
 from watcher.errors import StoreError
 
+__all__ = ["Clock", "StoreBase", "utcnow"]
+
 Clock = Callable[[], datetime]
 
 
@@ -55,9 +57,10 @@ class StoreBase:
         """Current time as an ISO-8601 UTC string (the store's only time format)."""
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")
 
-    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+    def query(
+        self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
+    ) -> list[dict[str, Any]]:
         """Rows as dicts, for read-only reporting code (web, digest)."""
         cur = self.conn.execute(sql, params)
         cols = [c[0] for c in cur.description or ()]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-

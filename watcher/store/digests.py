@@ -10,10 +10,19 @@ from typing import Any
 
 from watcher.store.base import StoreBase
 
+__all__ = ["DigestsMixin"]
+
 
 class DigestsMixin(StoreBase):
     def save_digest(
-        self, *, week: str, issue: int, total: int, markdown: str, html: str, docx: bytes | None,
+        self,
+        *,
+        week: str,
+        issue: int,
+        total: int,
+        markdown: str,
+        html: str,
+        docx: bytes | None,
     ) -> None:
         with self.transaction():
             self.conn.execute(

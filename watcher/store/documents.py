@@ -1,5 +1,4 @@
-"""Sources, documents, versions, raw blobs, the fetch log, changes, lineage links, comparisons
-and full-text search.
+"""Sources, documents, versions, raw blobs, the fetch log and full-text search.
 
 A version is written only when the document's fingerprint (the hash of its substantive,
 normalised text) differs from the current version's; an unchanged fetch only moves
@@ -8,23 +7,39 @@ normalised text) differs from the current version's; an unchanged fetch only mov
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from watcher.config import Source
 from watcher.errors import StoreError
-from watcher.models import Direction, Evidence, FetchAttempt
+from watcher.models import FetchAttempt, Section
+from watcher.records import DocumentRow, SourceRow, VersionResult, VersionRow
 from watcher.store.base import StoreBase
-from watcher.store.records import DocumentRow, SourceRow, VersionResult, VersionRow
+from watcher.text import structure
 
-_META_COLUMNS = ("doc_number", "issuer", "index_no", "written_date", "published_date", "topic",
-                 "validity")
+__all__ = ["DocumentsMixin"]
+
+_META_COLUMNS = (
+    "doc_number",
+    "issuer",
+    "index_no",
+    "written_date",
+    "published_date",
+    "topic",
+    "validity",
+)
 
 R = TypeVar("R", DocumentRow, VersionRow, SourceRow)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, title: str) -> Section:
+    return structure.parse(text, title)
 
 
 def _row(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
@@ -90,8 +105,17 @@ class DocumentsMixin(StoreBase):
             self.conn.execute(
                 "INSERT INTO fetches(source_id, url, at, status, bytes, duration_ms, outcome, "
                 "error, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (source_id, attempt.url, self.now(), attempt.status, attempt.bytes,
-                 attempt.duration_ms, attempt.outcome, attempt.error, attempt.attempt),
+                (
+                    source_id,
+                    attempt.url,
+                    self.now(),
+                    attempt.status,
+                    attempt.bytes,
+                    attempt.duration_ms,
+                    attempt.outcome,
+                    attempt.error,
+                    attempt.attempt,
+                ),
             )
 
     def fetch_log(self, source_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -126,10 +150,13 @@ class DocumentsMixin(StoreBase):
     # ------------------------------------------------------------------ documents and versions
 
     def known_url(self, url: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM documents WHERE url = ? UNION ALL SELECT 1 FROM aliases WHERE url = ?",
-            (url, url),
-        ).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM documents WHERE url = ? UNION ALL SELECT 1 FROM aliases WHERE url = ?",
+                (url, url),
+            ).fetchone()
+            is not None
+        )
 
     def document(self, document_id: int) -> DocumentRow | None:
         rows = self.query("SELECT * FROM documents WHERE id = ?", (document_id,))
@@ -221,7 +248,6 @@ class DocumentsMixin(StoreBase):
         level: str | None = None,
         kind: str | None = None,
         origin: str = "fetch",
-        structure_json: str | None = None,
         attachments: Sequence[Mapping[str, str]] = (),
         blob_hash: str | None = None,
         etag: str | None = None,
@@ -246,7 +272,11 @@ class DocumentsMixin(StoreBase):
                 alias = self.conn.execute(
                     "SELECT document_id FROM aliases WHERE url = ?", (url,)
                 ).fetchone()
-                twin = self.document(int(alias[0])) if alias else self.document_by_identity(identity_key)
+                twin = (
+                    self.document(int(alias[0]))
+                    if alias
+                    else self.document_by_identity(identity_key)
+                )
                 if twin is not None and twin.current_version_id is not None:
                     # Another site's copy of a document we already hold: remember the URL and
                     # fill metadata the first copy lacked; its text never becomes a version.
@@ -267,16 +297,25 @@ class DocumentsMixin(StoreBase):
                     url, identity_key, title, meta, source_id, level, kind, origin, now
                 )
                 version_id = self._insert_version(
-                    document_id, 1, now, title, text, text_hash, structure_json, meta,
-                    attachments, blob_hash, url, etag, last_modified, encoding,
+                    document_id,
+                    1,
+                    now,
+                    title,
+                    text,
+                    text_hash,
+                    meta,
+                    attachments,
+                    blob_hash,
+                    url,
+                    etag,
+                    last_modified,
+                    encoding,
                 )
                 self._index(document_id, title, text)
                 return VersionResult("new_document", document_id, version_id, None)
             current = self.version(doc.current_version_id) if doc.current_version_id else None
             if current is not None and current.text_hash == text_hash:
-                self.conn.execute(
-                    "UPDATE documents SET last_seen = ? WHERE id = ?", (now, doc.id)
-                )
+                self.conn.execute("UPDATE documents SET last_seen = ? WHERE id = ?", (now, doc.id))
                 if etag or last_modified:
                     self.conn.execute(
                         "UPDATE versions SET etag = ?, last_modified = ? WHERE id = ?",
@@ -295,8 +334,19 @@ class DocumentsMixin(StoreBase):
                 "SELECT COALESCE(MAX(seq), 0) FROM versions WHERE document_id = ?", (doc.id,)
             ).fetchone()
             version_id = self._insert_version(
-                doc.id, int(seq_row[0]) + 1, now, title, text, text_hash, structure_json, meta,
-                attachments, blob_hash, url, etag, last_modified, encoding,
+                doc.id,
+                int(seq_row[0]) + 1,
+                now,
+                title,
+                text,
+                text_hash,
+                meta,
+                attachments,
+                blob_hash,
+                url,
+                etag,
+                last_modified,
+                encoding,
             )
             columns = {k: meta.get(k) or getattr(doc, k) for k in _META_COLUMNS}
             self.conn.execute(
@@ -311,32 +361,71 @@ class DocumentsMixin(StoreBase):
             )
 
     def _insert_document(
-        self, url: str, identity_key: str, title: str, meta: Mapping[str, str],
-        source_id: str | None, level: str | None, kind: str | None, origin: str, now: str,
+        self,
+        url: str,
+        identity_key: str,
+        title: str,
+        meta: Mapping[str, str],
+        source_id: str | None,
+        level: str | None,
+        kind: str | None,
+        origin: str,
+        now: str,
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO documents(source_id, url, identity_key, title, level, kind, origin, "
             "first_seen, last_seen, " + ", ".join(_META_COLUMNS) + ") "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, " + ", ".join("?" * len(_META_COLUMNS)) + ")",
-            (source_id, url, identity_key, title, level, kind, origin, now, now,
-             *(meta.get(k) for k in _META_COLUMNS)),
+            (
+                source_id,
+                url,
+                identity_key,
+                title,
+                level,
+                kind,
+                origin,
+                now,
+                now,
+                *(meta.get(k) for k in _META_COLUMNS),
+            ),
         )
         return int(cur.lastrowid or 0)
 
     def _insert_version(
-        self, document_id: int, seq: int, now: str, title: str, text: str, text_hash: str,
-        structure_json: str | None, meta: Mapping[str, str],
-        attachments: Sequence[Mapping[str, str]], blob_hash: str | None, url: str,
-        etag: str | None, last_modified: str | None, encoding: str | None,
+        self,
+        document_id: int,
+        seq: int,
+        now: str,
+        title: str,
+        text: str,
+        text_hash: str,
+        meta: Mapping[str, str],
+        attachments: Sequence[Mapping[str, str]],
+        blob_hash: str | None,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        encoding: str | None,
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO versions(document_id, seq, fetched_at, title, text, text_hash, "
-            "structure_json, meta_json, attachments_json, blob_hash, url, etag, last_modified, "
-            "encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (document_id, seq, now, title, text, text_hash, structure_json,
-             json.dumps(dict(meta), ensure_ascii=False),
-             json.dumps([dict(a) for a in attachments], ensure_ascii=False),
-             blob_hash, url, etag, last_modified, encoding),
+            "meta_json, attachments_json, blob_hash, url, etag, last_modified, "
+            "encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                document_id,
+                seq,
+                now,
+                title,
+                text,
+                text_hash,
+                json.dumps(dict(meta), ensure_ascii=False),
+                json.dumps([dict(a) for a in attachments], ensure_ascii=False),
+                blob_hash,
+                url,
+                etag,
+                last_modified,
+                encoding,
+            ),
         )
         version_id = int(cur.lastrowid or 0)
         self.conn.execute(
@@ -369,7 +458,9 @@ class DocumentsMixin(StoreBase):
             (document_id,),
         ).fetchone()
         if row is None:
-            raise StoreError(f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。")
+            raise StoreError(
+                f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。"
+            )
         return str(row[0]), str(row[1])
 
     def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
@@ -379,104 +470,24 @@ class DocumentsMixin(StoreBase):
             return []
         if len(q) >= 3:
             phrase = '"' + q.replace('"', '""') + '"'
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT document_id FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
-                (phrase, limit),
-            )]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT document_id FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
+                    (phrase, limit),
+                )
+            ]
         else:
             like = f"%{q}%"
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT document_id FROM search WHERE title LIKE ? OR text LIKE ? LIMIT ?",
-                (like, like, limit),
-            )]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT document_id FROM search WHERE title LIKE ? OR text LIKE ? LIMIT ?",
+                    (like, like, limit),
+                )
+            ]
         docs = [self.document(int(i)) for i in ids]
         return [d for d in docs if d is not None]
-
-    # ------------------------------------------------------------------ changes, links, comparisons
-
-    def add_change(
-        self, document_id: int, old_version_id: int, new_version_id: int, *,
-        substantive: bool, flip_flop: bool, diff_json: str,
-    ) -> int:
-        with self.transaction():
-            cur = self.conn.execute(
-                "INSERT OR IGNORE INTO changes(document_id, old_version_id, new_version_id, "
-                "created_at, substantive, flip_flop, diff_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (document_id, old_version_id, new_version_id, self.now(), int(substantive),
-                 int(flip_flop), diff_json),
-            )
-        return int(cur.lastrowid or 0)
-
-    def changes(self, *, since: str | None = None, document_id: int | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM changes WHERE 1 = 1", []
-        if since:
-            sql += " AND created_at >= ?"
-            params.append(since)
-        if document_id is not None:
-            sql += " AND document_id = ?"
-            params.append(str(document_id))
-        return self.query(sql + " ORDER BY id", tuple(params))
-
-    def add_link(
-        self, child_id: int, *, relation: str, cited_title: str, evidence: str,
-        parent_id: int | None = None, doc_number: str | None = None,
-    ) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO links(child_id, parent_id, relation, cited_title, evidence, doc_number, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(child_id, relation, cited_title) DO UPDATE SET "
-                "parent_id = COALESCE(excluded.parent_id, links.parent_id), evidence = excluded.evidence",
-                (child_id, parent_id, relation, cited_title, evidence, doc_number, self.now()),
-            )
-            if parent_id is not None:
-                self.conn.execute(
-                    "UPDATE documents SET parent_id = ? WHERE id = ? AND parent_id IS NULL",
-                    (parent_id, child_id),
-                )
-
-    def links(self, *, child_id: int | None = None, parent_id: int | None = None) -> list[dict[str, Any]]:
-        if child_id is not None:
-            return self.query("SELECT * FROM links WHERE child_id = ? ORDER BY id", (child_id,))
-        if parent_id is not None:
-            return self.query("SELECT * FROM links WHERE parent_id = ? ORDER BY id", (parent_id,))
-        return self.query("SELECT * FROM links ORDER BY id")
-
-    def unresolved_links(self) -> list[dict[str, Any]]:
-        return self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
-
-    def add_comparison(
-        self, *, new_document_id: int, old_document_id: int, new_version_id: int,
-        old_version_id: int, summary: Mapping[str, Any], result: Mapping[str, Any],
-    ) -> tuple[int, bool]:
-        """Store a comparison; returns (id, created) — not created when already stored."""
-        with self.transaction():
-            existing = self.conn.execute(
-                "SELECT id FROM comparisons WHERE new_version_id = ? AND old_version_id = ?",
-                (new_version_id, old_version_id),
-            ).fetchone()
-            if existing:
-                return int(existing[0]), False
-            cur = self.conn.execute(
-                "INSERT INTO comparisons(new_document_id, old_document_id, new_version_id, "
-                "old_version_id, created_at, summary_json, result_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (new_document_id, old_document_id, new_version_id, old_version_id, self.now(),
-                 json.dumps(dict(summary), ensure_ascii=False),
-                 json.dumps(dict(result), ensure_ascii=False)),
-            )
-        return int(cur.lastrowid or 0), True
-
-    def comparisons(
-        self, *, new_document_id: int | None = None, since: str | None = None
-    ) -> list[dict[str, Any]]:
-        sql, params = "SELECT * FROM comparisons WHERE 1 = 1", []
-        if new_document_id is not None:
-            sql += " AND new_document_id = ?"
-            params.append(str(new_document_id))
-        if since:
-            sql += " AND created_at >= ?"
-            params.append(since)
-        return self.query(sql + " ORDER BY id DESC", tuple(params))
 
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]:
         """Documents with a new document or new version stored in [start, end)."""
@@ -487,25 +498,17 @@ class DocumentsMixin(StoreBase):
         )
         return [r for row in rows if (r := _row(DocumentRow, row)) is not None]
 
-    # ------------------------------------------------------------------ research directions
+    def document_kinds(self) -> list[str]:
+        """Every document kind (纲要, 规划, 通知, …) in the store, sorted."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT kind FROM documents WHERE kind IS NOT NULL ORDER BY kind"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
-    def save_directions(self, period: str, directions: Sequence[Direction]) -> None:
-        """Replace the stored ranking for ``period`` (an ISO week)."""
-        with self.transaction():
-            self.conn.execute("DELETE FROM directions WHERE period = ?", (period,))
-            for rank, d in enumerate(directions, 1):
-                self.conn.execute(
-                    "INSERT INTO directions(period, rank, direction, score, terms_json, evidence_json, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (period, rank, d.direction, d.score, json.dumps(list(d.terms), ensure_ascii=False),
-                     json.dumps([asdict(e) for e in d.evidence], ensure_ascii=False), self.now()),
-                )
-
-    def directions(self, period: str) -> list[Direction]:
-        rows = self.query("SELECT * FROM directions WHERE period = ? ORDER BY rank", (period,))
-        return [
-            Direction(direction=r["direction"], terms=tuple(json.loads(r["terms_json"])),
-                      score=float(r["score"]),
-                      evidence=tuple(Evidence(**e) for e in json.loads(r["evidence_json"])))
-            for r in rows
-        ]
+    def section_tree(self, version_id: int) -> Section:
+        """The section tree of a stored version (parsed from its text, cached: versions never
+        change once written). StoreError when there is no such version."""
+        version = self.version(version_id)
+        if version is None:
+            raise StoreError(f"数据库中没有编号为 {version_id} 的版本。")
+        return _parsed(version.text, version.title)

@@ -8,7 +8,6 @@ and never picked again. Channel keys are hashes of the URL: secrets never reach 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -17,15 +16,11 @@ from typing import Any
 from watcher.models import Alert
 from watcher.store.base import StoreBase
 
-
-def channel_key(url: str) -> str:
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+__all__ = ["OutboxMixin"]
 
 
 class OutboxMixin(StoreBase):
-    def add_alert(
-        self, alert: Alert, channels: Sequence[tuple[str, str]] = ()
-    ) -> int | None:
+    def add_alert(self, alert: Alert, channels: Sequence[tuple[str, str]] = ()) -> int | None:
         """Insert ``alert`` with a pending delivery per ``(channel_key, label)``.
 
         Returns the new alert id, or None when an alert with the same dedupe key exists
@@ -37,9 +32,18 @@ class OutboxMixin(StoreBase):
                 "INSERT OR IGNORE INTO alerts(dedupe_key, kind, severity, title, body, url, "
                 "source_id, document_id, evidence_json, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (alert.dedupe_key, alert.kind, alert.severity, alert.title, alert.body, alert.url,
-                 alert.source_id, alert.document_id,
-                 json.dumps([asdict(e) for e in alert.evidence], ensure_ascii=False), now),
+                (
+                    alert.dedupe_key,
+                    alert.kind,
+                    alert.severity,
+                    alert.title,
+                    alert.body,
+                    alert.url,
+                    alert.source_id,
+                    alert.document_id,
+                    json.dumps([asdict(e) for e in alert.evidence], ensure_ascii=False),
+                    now,
+                ),
             )
             if cur.rowcount == 0:
                 return None
@@ -51,11 +55,6 @@ class OutboxMixin(StoreBase):
                     (alert_id, key, label, now, now),
                 )
         return alert_id
-
-    def has_alert(self, dedupe_key: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM alerts WHERE dedupe_key = ?", (dedupe_key,)
-        ).fetchone() is not None
 
     def resolve_alerts(self, prefix: str) -> int:
         """Mark open alerts whose dedupe key starts with ``prefix`` as resolved."""
@@ -75,11 +74,15 @@ class OutboxMixin(StoreBase):
             sql += " AND created_at >= ?"
             params.append(since)
         if status == "pending":
-            sql += (" AND id IN (SELECT alert_id FROM deliveries "
-                    "WHERE status IN ('pending', 'sending'))")
+            sql += (
+                " AND id IN (SELECT alert_id FROM deliveries "
+                "WHERE status IN ('pending', 'sending'))"
+            )
         elif status == "failed":
-            sql += (" AND id IN (SELECT alert_id FROM deliveries "
-                    "WHERE status = 'dead' OR (status = 'pending' AND attempts > 0))")
+            sql += (
+                " AND id IN (SELECT alert_id FROM deliveries "
+                "WHERE status = 'dead' OR (status = 'pending' AND attempts > 0))"
+            )
         rows = self.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
         for row in rows:
             row["evidence"] = json.loads(row.pop("evidence_json"))
@@ -90,7 +93,9 @@ class OutboxMixin(StoreBase):
             )
         return rows
 
-    def due_deliveries(self, now: str, *, include_backoff: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+    def due_deliveries(
+        self, now: str, *, include_backoff: bool = False, limit: int = 100
+    ) -> list[dict[str, Any]]:
         """Pending deliveries whose time has come (or all pending with ``include_backoff``)."""
         sql = (
             "SELECT d.*, a.dedupe_key, a.kind, a.severity, a.title, a.body, a.url, a.created_at "
@@ -101,10 +106,17 @@ class OutboxMixin(StoreBase):
         if not include_backoff:
             sql += " AND d.next_attempt_at <= ?"
             params.append(now)
-        return self.query(sql + " ORDER BY d.id LIMIT ?", (*params, limit))
+        rows = self.query(sql + " ORDER BY d.id LIMIT ?", (*params, limit))
+        for row in rows:
+            row["evidence"] = json.loads(row.pop("evidence_json"))
+        return rows
 
     def mark_delivery(
-        self, delivery_id: int, *, status: str, next_attempt_at: str | None = None,
+        self,
+        delivery_id: int,
+        *,
+        status: str,
+        next_attempt_at: str | None = None,
         error: str | None = None,
     ) -> None:
         """Record a delivery outcome. ``status``: sending | sent | pending (retry) | dead."""
@@ -138,5 +150,7 @@ class OutboxMixin(StoreBase):
             )
 
     def delivery_counts(self) -> dict[str, int]:
-        rows = self.conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
+        rows = self.conn.execute(
+            "SELECT status, COUNT(*) FROM deliveries GROUP BY status"
+        ).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}

@@ -6,6 +6,8 @@ running the ones they have not seen. Each runs inside one transaction.
 
 from __future__ import annotations
 
+__all__ = ["MIGRATIONS"]
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the whole first schema
     """
@@ -180,5 +182,10 @@ MIGRATIONS: tuple[str, ...] = (
         document_id INTEGER NOT NULL REFERENCES documents(id),
         first_seen TEXT NOT NULL
     );
+    """,
+    # 3: section trees are parsed from the version text when needed (the stored outline was
+    # never read and only doubled the size of every version)
+    """
+    ALTER TABLE versions DROP COLUMN structure_json;
     """,
 )

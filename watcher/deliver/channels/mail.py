@@ -1,0 +1,106 @@
+"""E-mail over SMTP (``mailto://``, ``mailtos://`` for implicit TLS, ``?starttls=yes``)."""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import unquote, urlsplit
+
+from watcher.deliver.channels._common import DEFAULT_TIMEOUT, Message, query_params, scrub
+from watcher.deliver.channels.redaction import redact
+from watcher.errors import NotifyError
+
+__all__ = ["EmailChannel", "email_channel"]
+
+
+@dataclass
+class EmailChannel:
+    host: str
+    port: int
+    to: tuple[str, ...]
+    sender: str
+    user: str | None
+    password: str | None
+    starttls: bool
+    implicit_tls: bool
+    label: str
+    timeout: float = DEFAULT_TIMEOUT
+
+    def send(self, message: Message) -> None:
+        msg = EmailMessage()
+        msg["Subject"] = message.title
+        msg["From"] = self.sender
+        msg["To"] = ", ".join(self.to)
+        msg["Date"] = formatdate(localtime=False)
+        domain = self.sender.rpartition("@")[2] or "policy-watcher"
+        # The same idempotency key gives the same Message-ID, so a resend after a crash can be
+        # recognised as a duplicate by mail clients and archives.
+        key = message.idempotency_key or hashlib.sha256(message.text.encode()).hexdigest()[:24]
+        msg["Message-ID"] = f"<{key}@{domain}>" if "@" not in key else make_msgid(domain=domain)
+        text = message.mail_body or message.body
+        msg.set_content(text + (f"\n\n链接: {message.url}" if message.url else ""))
+        if message.html:
+            msg.add_alternative(message.html, subtype="html")
+        for filename, data, mime in message.attachments:
+            maintype, _, subtype = mime.partition("/")
+            msg.add_attachment(
+                data,
+                maintype=maintype or "application",
+                subtype=subtype or "octet-stream",
+                filename=filename,
+            )
+        secrets = [self.password or ""]
+        try:
+            smtp: smtplib.SMTP
+            if self.implicit_tls:
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user and self.password:
+                    smtp.login(self.user, self.password)
+                refused = smtp.send_message(msg)
+        except smtplib.SMTPAuthenticationError:
+            raise NotifyError(f"{self.label}: 邮件服务器拒绝登录，请检查用户名和密码。") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            reason = scrub(f"{type(exc).__name__}: {exc}", secrets)
+            raise NotifyError(f"{self.label}: 邮件发送失败 ({reason})。") from None
+        if refused:
+            raise NotifyError(f"{self.label}: 收件人被拒绝: {', '.join(sorted(refused))}")
+
+
+def email_channel(url: str, timeout: float) -> EmailChannel:
+    parts = urlsplit(url)
+    q = query_params(url)
+    if not parts.hostname:
+        raise NotifyError(
+            f"邮件地址缺少服务器: {redact(url)}。格式: mailto://用户:密码@主机:端口?to=收件人"
+        )
+    secure = parts.scheme == "mailtos"
+    port = parts.port or (587 if secure else 25)
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    to = tuple(a.strip() for a in q.get("to", "").split(",") if a.strip())
+    if not to:
+        raise NotifyError(f"邮件地址缺少收件人: {redact(url)}。请加上 ?to=收件人@域名")
+    sender = q.get("from") or (user if user and "@" in user else f"policy-watcher@{parts.hostname}")
+    return EmailChannel(
+        host=parts.hostname,
+        port=port,
+        to=to,
+        sender=sender,
+        user=user,
+        password=password,
+        starttls=(secure or port == 587) and port != 465,
+        implicit_tls=port == 465,
+        label=redact(url),
+        timeout=timeout,
+    )

@@ -1,0 +1,130 @@
+"""JSON forms of the values in ``models``: what the store keeps in its JSON columns and what the
+CLI prints with ``--json``. Each ``*_to_json`` has a ``*_from_json`` that gives the same value
+back, so no consumer ever parses a stored column itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from watcher.models import (
+    Comparison,
+    DroppedSection,
+    Evidence,
+    InlineOp,
+    SectionChange,
+    SectionMatch,
+    Target,
+    TargetPair,
+)
+
+__all__ = [
+    "changes_from_json",
+    "changes_to_json",
+    "comparison_from_json",
+    "comparison_to_json",
+    "evidence_from_json",
+    "evidence_to_json",
+]
+
+
+def _ops_to_json(ops: Sequence[InlineOp]) -> list[dict[str, str]]:
+    return [{"op": o.op, "text": o.text} for o in ops]
+
+
+def _ops_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[InlineOp, ...]:
+    return tuple(InlineOp(op=o["op"], text=o["text"]) for o in data)
+
+
+def _target_from_json(data: Mapping[str, Any] | None) -> Target | None:
+    return None if data is None else Target(**data)
+
+
+def comparison_to_json(c: Comparison) -> dict[str, Any]:
+    """The comparison as the JSON the CLI prints and the store keeps."""
+    return {
+        "old": {"title": c.old_title},
+        "new": {"title": c.new_title},
+        "sections": [
+            {
+                "new_id": m.new_id,
+                "new_heading": m.new_heading,
+                "old_ids": list(m.old_ids),
+                "old_headings": list(m.old_headings),
+                "status": m.status,
+                "similarity": m.similarity,
+                "diff": _ops_to_json(m.diff),
+            }
+            for m in c.sections
+        ],
+        "dropped": [{"old_id": d.old_id, "old_heading": d.old_heading} for d in c.dropped],
+        "targets": [
+            {
+                "old": None if p.old is None else asdict(p.old),
+                "new": None if p.new is None else asdict(p.new),
+            }
+            for p in c.targets
+        ],
+        "summary": dict(c.summary),
+    }
+
+
+def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
+    return Comparison(
+        old_title=str(data["old"]["title"]),
+        new_title=str(data["new"]["title"]),
+        sections=tuple(
+            SectionMatch(
+                new_id=s["new_id"],
+                new_heading=s["new_heading"],
+                old_ids=tuple(s["old_ids"]),
+                old_headings=tuple(s["old_headings"]),
+                status=s["status"],
+                similarity=float(s["similarity"]),
+                diff=_ops_from_json(s.get("diff", ())),
+            )
+            for s in data["sections"]
+        ),
+        dropped=tuple(DroppedSection(d["old_id"], d["old_heading"]) for d in data["dropped"]),
+        targets=tuple(
+            TargetPair(_target_from_json(t["old"]), _target_from_json(t["new"]))
+            for t in data["targets"]
+        ),
+        summary=dict(data["summary"]),
+    )
+
+
+def changes_to_json(changes: Sequence[SectionChange]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": c.kind,
+            "old_id": c.old_id,
+            "new_id": c.new_id,
+            "heading": c.heading,
+            "ops": _ops_to_json(c.ops),
+        }
+        for c in changes
+    ]
+
+
+def changes_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[SectionChange, ...]:
+    return tuple(
+        SectionChange(
+            kind=c["kind"],
+            old_id=c["old_id"],
+            new_id=c["new_id"],
+            heading=c["heading"],
+            ops=_ops_from_json(c.get("ops", ())),
+        )
+        for c in data
+    )
+
+
+def evidence_to_json(evidence: Sequence[Evidence]) -> list[dict[str, Any]]:
+    return [asdict(e) for e in evidence]
+
+
+def evidence_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[Evidence, ...]:
+    return tuple(Evidence(**e) for e in data)
