@@ -28,8 +28,19 @@ WILD = Path(__file__).parent / "fixtures" / "pages" / "wild"
 GOLD = sorted(WILD.glob("*.json"))
 IDS = [p.stem for p in GOLD]
 FAILURES = {"F1", "F2", "F3", "F4", "F5", "F6"}
-GOLD_KEYS = {"url", "template", "title", "meta", "text", "text_contains", "text_absent",
-             "paragraphs_min", "attachments", "provenance", "failure"}
+GOLD_KEYS = {
+    "url",
+    "template",
+    "title",
+    "meta",
+    "text",
+    "text_contains",
+    "text_absent",
+    "paragraphs_min",
+    "attachments",
+    "provenance",
+    "failure",
+}
 
 
 def _found(article: Any) -> list[dict[str, str | None]]:
@@ -72,8 +83,11 @@ def test_wild_meta_field(path: Path, key: str) -> None:
     assert article.meta.get(key) == gold["meta"].get(key)
 
 
-@pytest.mark.parametrize("path", [p for p in GOLD if _gold(p).get("template")],
-                         ids=[p.stem for p in GOLD if _gold(p).get("template")])
+@pytest.mark.parametrize(
+    "path",
+    [p for p in GOLD if _gold(p).get("template")],
+    ids=[p.stem for p in GOLD if _gold(p).get("template")],
+)
 def test_wild_template_recognised(path: Path) -> None:
     gold, article = _run(path)
     assert article.method == f"template:{gold['template']}"
@@ -94,7 +108,7 @@ def test_wild_text_paragraphs(path: Path) -> None:
     paragraphs = article.text.split("\n")
     assert len(paragraphs) >= gold["paragraphs_min"]
     assert all(p == p.strip() and p for p in paragraphs)
-    assert "\u3000" not in "".join(p[:1] for p in paragraphs)       # indentation removed
+    assert "\u3000" not in "".join(p[:1] for p in paragraphs)  # indentation removed
     assert "  " not in article.text
     assert article.text == gold["text"]
 
