@@ -20,6 +20,7 @@ EXPECTED = {
     "bench_fetch.py",
     "bench_memory.py",
     "bench_normalize.py",
+    "bench_revision.py",
     "bench_store.py",
 }
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?:×|%|s)?(?![\w.])")

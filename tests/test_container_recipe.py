@@ -54,11 +54,11 @@ def test_the_built_package_carries_its_data(installed: Path) -> None:
     """`pip install .` (what the image runs) must ship templates, the demo sites and the data."""
     pkg = installed / "watcher"
     for rel in (
-        "templates/digest.md.j2",
+        "deliver/digest/templates/digest.md.j2",
         "web/templates/compare.html",
         "demo/sources.yaml",
         "demo/manifest.json",
-        "data/vocabulary.txt",
+        "text/data/vocabulary.txt",
     ):
         assert (pkg / rel).is_file(), f"{rel} is missing from the installed package"
     assert any((pkg / "demo" / "sites").rglob("*.docx")), "demo attachments are missing"

@@ -3,6 +3,7 @@ page of the Chongqing 规划 against the national 纲要 rendered by a real head
 
 from __future__ import annotations
 
+import io
 import shutil
 import socket
 import subprocess
@@ -86,7 +87,7 @@ def test_version_diff_highlights_characters(client: TestClient, store_path: Path
         revised = next(d for d in store.documents(limit=1000) if len(store.versions(d.id)) > 1)
         v1, v2 = store.versions(revised.id)[:2]
     page = client.get(f"/diff/{v1.id}/{v2.id}").text
-    assert "<ins>" in page or "<del>" in page
+    assert "<ins" in page or "<del" in page
 
 
 def test_fetched_content_is_inert(client: TestClient, store_path: Path) -> None:
@@ -116,8 +117,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.browser
-def test_comparison_page_in_headless_chromium(store_path: Path, tmp_path: Path) -> None:
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _in_chromium(store_path: Path, path: str, tmp_path: Path, shot: Path | None = None) -> str:
+    """Serve the store on a loopback port, load ``path`` in headless Chromium and return the
+    DOM after scripts ran (and a screenshot to ``shot``)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
@@ -133,18 +147,8 @@ def test_comparison_page_in_headless_chromium(store_path: Path, tmp_path: Path) 
         deadline = time.monotonic() + 10
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}/documents/{_doc_id(store_path, '教育强市推进教育现代化规划')}/compare"
-        flags = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-        ]
+        url = f"http://127.0.0.1:{port}{path}"
+        flags = [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
         dom = subprocess.run(
             [chromium, *flags, "--dump-dom", url],
             capture_output=True,
@@ -152,22 +156,63 @@ def test_comparison_page_in_headless_chromium(store_path: Path, tmp_path: Path) 
             timeout=90,
             check=True,
         ).stdout
-        assert "政策对照" in dom
-        assert 'data-status="same"' in dom or 'data-status="changed"' in dom
-        assert 'data-status="new"' in dom, "local additions are marked 新增"
-        assert "红岩" in dom
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "compare-cq-vs-national.png"
-        subprocess.run(
-            [chromium, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url],
-            capture_output=True,
-            timeout=90,
-            check=True,
-        )
-        assert shot.stat().st_size > 10_000
+        if shot is not None:
+            ARTIFACTS.mkdir(exist_ok=True)
+            subprocess.run(
+                [chromium, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url],
+                capture_output=True,
+                timeout=90,
+                check=True,
+            )
+        return dom
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.mark.browser
+def test_comparison_page_in_headless_chromium(store_path: Path, tmp_path: Path) -> None:
+    shot = ARTIFACTS / "compare-cq-vs-national.png"
+    cq = _doc_id(store_path, "教育强市推进教育现代化规划")
+    dom = _in_chromium(store_path, f"/documents/{cq}/compare", tmp_path, shot)
+    assert "政策对照" in dom
+    assert 'data-status="same"' in dom or 'data-status="changed"' in dom
+    assert 'data-status="new"' in dom, "local additions are marked 新增"
+    assert "红岩" in dom
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_version_diff_page_is_a_revision_table_in_headless_chromium(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """The demo's second edition of the Chongqing plan: one target raised, one item added."""
+    with Store.open(store_path) as store:
+        revised = next(d for d in store.documents(limit=1000) if len(store.versions(d.id)) > 1)
+        v1, v2 = store.versions(revised.id)[:2]
+    shot = ARTIFACTS / "version-diff-revision-table.png"
+    dom = _in_chromium(store_path, f"/diff/{v1.id}/{v2.id}", tmp_path, shot)
+    assert "共 56 节：修改 2 节、未变 54 节。" in dom
+    assert "<th" in dom and "原条文" in dom and "新条文" in dom
+    assert dom.count('data-kind="修改"') == 2 and 'data-kind="未变"' not in dom
+    assert "80% → 90%" in dom
+    assert "<del" in dom and "<ins" in dom
+    assert shot.stat().st_size > 10_000
+    everything = _in_chromium(store_path, f"/diff/{v1.id}/{v2.id}?all=1", tmp_path)
+    assert everything.count('data-kind="未变"') == 54 + 1  # the sections and the 前言
+
+
+def test_version_diff_downloads_as_word(client: TestClient, store_path: Path) -> None:
+    from docx import Document
+
+    with Store.open(store_path) as store:
+        revised = next(d for d in store.documents(limit=1000) if len(store.versions(d.id)) > 1)
+        v1, v2 = store.versions(revised.id)[:2]
+    response = client.get(f"/diff/{v1.id}/{v2.id}", params={"format": "docx"})
+    assert response.status_code == 200 and "wordprocessingml" in response.headers["content-type"]
+    grid = Document(io.BytesIO(response.content)).tables[0]
+    assert [c.text for c in grid.rows[0].cells] == ["原条文", "新条文", "变化"]
+    assert any("80% → 90%" in row.cells[2].text for row in grid.rows)
 
 
 def test_one_label_per_severity_on_the_page_in_the_feed_and_in_the_cli(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "AlertKind",
     "Article",
     "Attachment",
+    "ChapterChange",
     "Comparison",
     "DiffOp",
     "Direction",
@@ -30,6 +31,11 @@ __all__ = [
     "Level",
     "LineageLink",
     "Link",
+    "QuantityChange",
+    "RevisionKind",
+    "RevisionRow",
+    "RevisionTable",
+    "RevisionUnit",
     "Section",
     "SectionChange",
     "SectionMatch",
@@ -179,13 +185,20 @@ class InlineOp:
 
 @dataclass(frozen=True)
 class SectionChange:
-    """One changed section between two versions of the same document."""
+    """One changed section between two versions of the same document.
+
+    ``revision`` is the 新旧对照 kind (修改, 移动, 拆分, 合并, 新增, 删除, 新增章, 章名修改, 删除章;
+    empty in rows stored before it existed); a split or merge lists every unit of its group in
+    ``old_ids`` / ``new_ids`` (``old_id`` / ``new_id`` are the first of each)."""
 
     kind: Literal["added", "removed", "changed"]
     old_id: str | None
     new_id: str | None
     heading: str
     ops: tuple[InlineOp, ...] = ()
+    revision: str = ""
+    old_ids: tuple[str, ...] = ()
+    new_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,6 +208,68 @@ class VersionDiff:
     @property
     def substantive(self) -> bool:
         return bool(self.changes)
+
+
+RevisionKind = Literal[
+    "未变", "仅编号变化", "仅格式变化", "修改", "移动", "拆分", "合并", "新增", "删除"
+]
+
+
+@dataclass(frozen=True)
+class RevisionUnit:
+    """One article (第X条), section or item of a version, as the revision alignment sees it."""
+
+    id: str  # section id, e.g. 第三章/第十二条 or 二/（一）; "" for the preamble
+    label: str  # what a reader calls it: 第十二条, 二/（一）; "" for the preamble
+    chapter: str  # id of the enclosing 编/章/节, "" when none
+    text: str  # heading and body, page furniture removed (children are units of their own)
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class QuantityChange:
+    """A number that changed inside a pair: 「80%」 → 「90%」, 「2天」 → 「4天」."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One line of a 新旧对照表: the old unit(s), the new unit(s), the kind and the edits."""
+
+    kind: RevisionKind
+    old: tuple[RevisionUnit, ...]
+    new: tuple[RevisionUnit, ...]
+    ops: tuple[InlineOp, ...] = ()  # joined old text → joined new text
+    quantities: tuple[QuantityChange, ...] = ()
+    edited: bool = False  # the text changed (also for 移动, 拆分, 合并)
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class ChapterChange:
+    """How a chapter (编/章/节) fared: 未变, 仅编号变化, 仅格式变化, 章名修改, 新增章, 删除章."""
+
+    kind: str
+    old_id: str | None
+    old_heading: str | None
+    new_id: str | None
+    new_heading: str | None
+
+
+@dataclass(frozen=True)
+class RevisionTable:
+    """The 新旧对照表 of two versions: rows in new order (a deletion after its predecessor)."""
+
+    old_title: str
+    new_title: str
+    unit_noun: str  # 条 for statutes, 节 for plans
+    rows: tuple[RevisionRow, ...]
+    chapters: tuple[ChapterChange, ...] = ()
+
+    def count(self, kind: str) -> int:
+        return sum(1 for r in self.rows if r.kind == kind and (r.old or r.new)[0].id)
 
 
 @dataclass(frozen=True)

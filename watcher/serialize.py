@@ -104,6 +104,9 @@ def changes_to_json(changes: Sequence[SectionChange]) -> list[dict[str, Any]]:
             "new_id": c.new_id,
             "heading": c.heading,
             "ops": _ops_to_json(c.ops),
+            "revision": c.revision,
+            "old_ids": list(c.old_ids),
+            "new_ids": list(c.new_ids),
         }
         for c in changes
     ]
@@ -117,6 +120,10 @@ def changes_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[SectionChange,
             new_id=c["new_id"],
             heading=c["heading"],
             ops=_ops_from_json(c.get("ops", ())),
+            # rows stored before the revision alignment have none of these
+            revision=c.get("revision", ""),
+            old_ids=tuple(c.get("old_ids", ())),
+            new_ids=tuple(c.get("new_ids", ())),
         )
         for c in data
     )

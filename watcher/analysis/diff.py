@@ -1,12 +1,13 @@
 """Version diff: what changed between two versions of the same document.
 
 In: the section trees of version n-1 and version n (``structure.parse`` output). Out: a
-``VersionDiff`` listing added, removed and changed sections, each changed one with character-level
-``InlineOp``s. Sections are aligned first (same id and heading, then same heading under a new
-number, then content similarity for renumbered or reworded ones) and diff-match-patch runs only on
-aligned pairs, never on whole documents. Cosmetic differences (whitespace, full/half width,
-dash variants, visit counters, page-generation stamps, page furniture) never count as changes.
-The module also gives the store its version fingerprint and the flip-flop test (A→B→A alerts once).
+``VersionDiff`` listing added, removed and changed units (articles, sections, chapters), each
+changed one with character-level ``InlineOp``s. The units are aligned by content in
+``revision`` (renumbering, moves, splits and merges allowed; numbers are only evidence) and
+diff-match-patch runs only on aligned pairs, never on whole documents. Cosmetic differences
+(whitespace, full/half width, dash variants, visit counters, page-generation stamps, page
+furniture) never count as changes, and neither do pure renumbering and reformatting. The module
+also gives the store its version fingerprint and the flip-flop test (A→B→A alerts once).
 """
 
 from __future__ import annotations
@@ -14,17 +15,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from watcher.models import InlineOp, Section, SectionChange, VersionDiff
-from watcher.text.keys import match_key, word_key
-from watcher.text.similarity import (
-    best_pairs,
-    char_diff,
-    has_edits,
-    similarity_matrix,
-    tfidf_vectors,
-)
+from watcher.models import Section, VersionDiff
+from watcher.text.keys import match_key
 
 __all__ = [
     "COSMETIC_LINE_PATTERNS",
@@ -66,11 +59,6 @@ _COSMETIC_LINE = re.compile(
     + r"))*\s*$"
 )
 
-#: Content similarity above which a section under a new number and heading is the same section.
-MOVED_MIN_SIMILARITY = 0.5
-#: Lower bar for a pair that also keeps its id (reworded heading and body in place).
-SAME_ID_MIN_SIMILARITY = 0.25
-
 
 # --------------------------------------------------------------------------- cosmetic filter
 
@@ -103,108 +91,13 @@ def is_flip_flop(new_fp: str, earlier_fps: Iterable[str]) -> bool:
     return any(new_fp == fp for fp in earlier_fps)
 
 
-# --------------------------------------------------------------------------- alignment
-
-
-@dataclass(frozen=True)
-class _Node:
-    id: str
-    heading: str
-    text: str  # heading + own body, furniture removed (children are separate nodes)
-    key: str  # match key of text, whitespace removed
-
-
-def _nodes(root: Section) -> list[_Node]:
-    out = []
-    for s in root.walk():
-        own = "\n".join(p for p in ((s.heading if s.level else ""), s.body) if p)
-        text = substantive_text(own)
-        out.append(_Node(s.id, s.heading if s.level else "", text, _key(text)))
-    return out
-
-
-def _heading_key(node: _Node) -> str:
-    return word_key(node.heading)
-
-
-def _align(old: list[_Node], new: list[_Node]) -> list[tuple[int, int]]:  # noqa: C901 - three pairing passes (id, heading, similarity) read in order
-    pairs: list[tuple[int, int]] = []
-    used_old: set[int] = set()
-    used_new: set[int] = set()
-
-    def pair(i: int, j: int) -> None:
-        pairs.append((i, j))
-        used_old.add(i)
-        used_new.add(j)
-
-    # 1. Same id and same heading (the normal case).
-    by_id = {n.id: i for i, n in enumerate(old)}
-    for j, n in enumerate(new):
-        i = by_id.get(n.id)
-        if i is not None and _heading_key(old[i]) == _heading_key(n):
-            pair(i, j)
-    # 2. Same (non-empty, unique) heading under another number: renumbered or moved.
-    old_heads: dict[str, list[int]] = {}
-    for i, n in enumerate(old):
-        if i not in used_old and _heading_key(n):
-            old_heads.setdefault(_heading_key(n), []).append(i)
-    for j, n in enumerate(new):
-        if j in used_new:
-            continue
-        cands = old_heads.get(_heading_key(n), [])
-        free = [i for i in cands if i not in used_old]
-        if len(free) == 1:
-            pair(free[0], j)
-    # 3. Content similarity among what is left.
-    rest_old = [i for i in range(len(old)) if i not in used_old]
-    rest_new = [j for j in range(len(new)) if j not in used_new]
-    if rest_old and rest_new:
-        vecs = tfidf_vectors([new[j].text for j in rest_new] + [old[i].text for i in rest_old])
-        matrix = similarity_matrix(vecs[: len(rest_new)], vecs[len(rest_new) :])
-        for a, b, _ in best_pairs(matrix, MOVED_MIN_SIMILARITY):
-            pair(rest_old[b], rest_new[a])
-        for a, j in enumerate(rest_new):
-            if j in used_new:
-                continue
-            for b, i in enumerate(rest_old):
-                if (
-                    i not in used_old
-                    and old[i].id == new[j].id
-                    and matrix[a][b] >= SAME_ID_MIN_SIMILARITY
-                ):
-                    pair(i, j)
-                    break
-    return sorted(pairs, key=lambda p: p[1])
-
-
 # --------------------------------------------------------------------------- diff
 
 
 def diff_versions(old: Section, new: Section) -> VersionDiff:
-    """Added, removed and changed sections between two versions of one document, in the new
-    document's order (removed sections follow, in the old order)."""
-    old_nodes, new_nodes = _nodes(old), _nodes(new)
-    pairs = _align(old_nodes, new_nodes)
-    paired_old = {i for i, _ in pairs}
-    paired_new = {j: i for i, j in pairs}
-    changes: list[SectionChange] = []
-    for j, n in enumerate(new_nodes):
-        i = paired_new.get(j)
-        if i is None:
-            if n.key:
-                changes.append(
-                    SectionChange("added", None, n.id, n.heading, (InlineOp("insert", n.text),))
-                )
-            continue
-        o = old_nodes[i]
-        if o.key == n.key:
-            continue
-        ops = char_diff(o.text, n.text)
-        if has_edits(ops):
-            changes.append(SectionChange("changed", o.id, n.id, n.heading or o.heading, ops))
-    for i, o in enumerate(old_nodes):
-        if i not in paired_old and o.key:
-            changes.append(
-                SectionChange("removed", o.id, None, o.heading, (InlineOp("delete", o.text),))
-            )
-    return VersionDiff(tuple(changes))
+    """Added, removed and changed units between two versions of one document, in the new
+    document's order (a removed unit follows its predecessor), from the content alignment of
+    ``revision.revision_table``: renumbered and reformatted units are not changes."""
+    from watcher.analysis.revision import revision_table, table_changes  # builds on this module
+
+    return VersionDiff(table_changes(revision_table(old, new)))

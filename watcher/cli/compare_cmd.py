@@ -21,10 +21,18 @@ from watcher.analysis.report import (
     version_diff_html,
     version_diff_markdown,
 )
+from watcher.analysis.revision import revision_table
+from watcher.analysis.revision_report import (
+    revision_docx,
+    revision_html,
+    revision_json,
+    revision_markdown,
+    revision_summary,
+)
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.errors import CompareError
 from watcher.models import Section
-from watcher.serialize import comparison_to_json
+from watcher.serialize import changes_to_json, comparison_to_json
 
 __all__ = ["compare_command", "diff_command", "load_document"]
 
@@ -85,23 +93,45 @@ def compare_command(app: AppContext, old: str, new: str, fmt: str) -> None:
 @click.argument("old")
 @click.argument("new")
 @_format_options
+@click.option(
+    "--table", is_flag=True, help="输出新旧对照表（原条文 | 新条文 | 变化），按内容对齐条文"
+)
+@click.option(
+    "--docx",
+    "docx_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="把新旧对照表另存为 Word 文件（.docx）",
+)
 @pass_app
-def diff_command(app: AppContext, old: str, new: str, fmt: str) -> None:
-    """对比同一文件的两个版本 OLD 与 NEW：逐节列出新增、删除、修改（忽略空白、全半角、访问次数等）。"""
-    _, old_tree = load_document(app, old)
-    _, new_tree = load_document(app, new)
+def diff_command(
+    app: AppContext, old: str, new: str, fmt: str, table: bool, docx_path: Path | None
+) -> None:
+    """对比同一文件的两个版本 OLD 与 NEW：逐条（逐节）列出新增、删除、修改、移动、拆分、合并。
+
+    条文按内容对齐，编号变化、空白、全半角、访问次数等不算变化。加 --table 输出新旧对照表。
+    """
+    old_title, old_tree = load_document(app, old)
+    new_title, new_tree = load_document(app, new)
+    if table or docx_path is not None:
+        revision = revision_table(old_tree, new_tree, old_title=old_title, new_title=new_title)
+        if docx_path is not None:
+            try:
+                docx_path.write_bytes(revision_docx(revision))
+            except OSError as exc:
+                raise CompareError(f"无法写入 {docx_path}：{exc.strerror}；请换一个路径。") from exc
+            click.echo(f"已写入 {docx_path}：{revision_summary(revision)}", err=True)
+            if not table:
+                return
+        if fmt == "json":
+            click.echo(json.dumps(revision_json(revision), ensure_ascii=False, indent=2))
+        elif fmt == "html":
+            click.echo(revision_html(revision))
+        else:
+            click.echo(revision_markdown(revision))
+        return
     result = diff_versions(old_tree, new_tree)
     if fmt == "json":
-        data = [
-            {
-                "kind": c.kind,
-                "old_id": c.old_id,
-                "new_id": c.new_id,
-                "heading": c.heading,
-                "ops": [{"op": o.op, "text": o.text} for o in c.ops],
-            }
-            for c in result.changes
-        ]
+        data = changes_to_json(result.changes)
         click.echo(json.dumps({"changes": data}, ensure_ascii=False, indent=2))
     elif fmt == "html":
         click.echo(version_diff_html(result))

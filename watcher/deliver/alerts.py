@@ -11,6 +11,7 @@ text with links, ready for e-mail and chat channels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from watcher.config import Topic
@@ -25,6 +26,7 @@ from watcher.models import (
     Severity,
     VersionDiff,
 )
+from watcher.text.similarity import has_edits
 
 __all__ = [
     "DIGEST_KEY_PREFIX",
@@ -38,6 +40,7 @@ __all__ = [
     "alert_topic",
     "change_summary",
     "health_key_prefix",
+    "revision_kind_line",
     "should_alert_version",
 ]
 
@@ -73,6 +76,9 @@ CONTEXT_CHARS = 8
 MAX_OP_CHARS = 40
 MAX_SUMMARY_CHARS = 160
 MAX_SENTENCES = 3
+#: Order of the kinds in 「修订：新增 3 条，修改 5 条」.
+REVISION_ORDER = ("新增", "修改", "移动", "拆分", "合并", "删除", "新增章", "章名修改", "删除章")
+_ARTICLE = re.compile(r"^第.+条(?:之.+)?$")
 
 
 def _bump(severity: Severity, steps: int = 1) -> Severity:
@@ -166,13 +172,45 @@ def change_summary(ops: Sequence[InlineOp]) -> str:
     return _clip("".join(parts), MAX_SUMMARY_CHARS)
 
 
+def _label(section_id: str) -> str:
+    """「第十二条」 for an article (its number is what a reader cites), the id otherwise."""
+    last = section_id.rsplit("/", 1)[-1]
+    return last if _ARTICLE.match(last) else section_id
+
+
+def _where(ch: SectionChange) -> str:
+    new = "、".join(_label(i) for i in (ch.new_ids or ([ch.new_id] if ch.new_id else [])))
+    old = "、".join(_label(i) for i in (ch.old_ids or ([ch.old_id] if ch.old_id else [])))
+    if new and old and new != old:
+        return f"{new}（原{old}）"
+    return new or old or "正文"
+
+
 def _section_line(ch: SectionChange) -> str:
-    where = ch.new_id or ch.old_id or "正文"
-    label = CHANGE_KIND_LABEL[ch.kind]
-    if ch.kind == "changed" and ch.ops:
+    where = _where(ch)
+    label = ch.revision or CHANGE_KIND_LABEL[ch.kind]
+    if ch.kind == "changed" and ch.ops and has_edits(ch.ops):
         return f"{where}（{label}）：{change_summary(ch.ops)}"
     text = "".join(op.text for op in ch.ops) or ch.heading
     return f"{where}（{label}）：{_clip(ch.heading or text, 60)}"
+
+
+def revision_kind_line(changes: Sequence[SectionChange]) -> str:
+    """「修订：新增 3 条，修改 5 条」: what kind of revision a new version is, counted by the
+    kinds of its changes (articles 条, sections 节, chapters 个). Renumbering and reformatting
+    are not changes, so they are never counted."""
+    counts: dict[str, int] = {}
+    for ch in changes:
+        kind = ch.revision or CHANGE_KIND_LABEL[ch.kind]
+        counts[kind] = counts.get(kind, 0) + 1
+    ids = [i for ch in changes for i in (ch.new_id, ch.old_id) if i]
+    noun = "条" if any(_ARTICLE.match(i.rsplit("/", 1)[-1]) for i in ids) else "节"
+    parts = [
+        f"{k} {counts[k]} {'个' if k.endswith('章') else noun}"
+        for k in (*REVISION_ORDER, *(k for k in counts if k not in REVISION_ORDER))
+        if k in counts
+    ]
+    return "修订：" + "，".join(parts)
 
 
 def alert_new_version(
@@ -191,7 +229,7 @@ def alert_new_version(
     lines = [_section_line(c) for c in changes[:MAX_SECTIONS_LISTED]]
     more = len(changes) - MAX_SECTIONS_LISTED
     body = _join(
-        f"《{doc_title}》有新版本，{len(changes)} 处章节变化：",
+        f"《{doc_title}》有新版本（{revision_kind_line(changes)}）：",
         *lines,
         f"……另有 {more} 处变化" if more > 0 else "",
         _link(url),

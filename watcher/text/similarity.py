@@ -24,6 +24,7 @@ __all__ = [
     "best_pairs",
     "char_diff",
     "dice",
+    "document_frequencies",
     "has_edits",
     "ngrams",
     "similarity_matrix",
@@ -51,14 +52,23 @@ def ngrams(text: str, sizes: Sequence[int] = NGRAM_SIZES) -> Counter[str]:
     return grams
 
 
-def tfidf_vectors(texts: Sequence[str]) -> list[Vector]:
-    """L2-normalised TF-IDF vectors (sublinear tf, smoothed idf) over the given texts."""
-    counts = [ngrams(t) for t in texts]
+def document_frequencies(counts: Sequence[Counter[str]]) -> tuple[Counter[str], dict[str, float]]:
+    """How many of the texts each n-gram occurs in, and its smoothed idf."""
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
-    n = len(texts)
-    idf = {g: math.log((n + 1) / (d + 1)) + 1.0 for g, d in df.items()}
+    n = len(counts)
+    return df, {g: math.log((n + 1) / (d + 1)) + 1.0 for g, d in df.items()}
+
+
+def tfidf_vectors(
+    texts: Sequence[str], *, counts: Sequence[Counter[str]] | None = None
+) -> list[Vector]:
+    """L2-normalised TF-IDF vectors (sublinear tf, smoothed idf) over the given texts (or over
+    their ``ngrams`` counts, when the caller already has them)."""
+    if counts is None:
+        counts = [ngrams(t) for t in texts]
+    _, idf = document_frequencies(counts)
     vectors: list[Vector] = []
     for c in counts:
         vec = {g: (1.0 + math.log(k)) * idf[g] for g, k in c.items()}

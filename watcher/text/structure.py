@@ -122,6 +122,9 @@ _PROSE_PUNCT = re.compile(r"[。；，：！？,;]")
 #: 「一、二年级」「三、四月」: a run of numbers, not an L1 heading.
 _NUMBER_RUN = re.compile(rf"^[{_CN_NUM}]{{1,3}}(?:、|年级|至|到|和|或|个|次|月|周)")
 _ATTACHMENT_LIST = re.compile(r"^\s*\d{1,2}\s*[.．、]")
+#: 「第三十一条的决定》第一次修正」: a line that starts with a cross-reference (a wrapped citation
+#: of another article), not with an article of its own.
+_ARTICLE_REFERENCE = re.compile(r"^(?:的|、|，|,|和|及|或|与|至|》|〉|>|）|\)|规定)")
 
 _NUM_CORE = re.compile(rf"[{_CN_NUM}]+|\d+")
 
@@ -282,8 +285,10 @@ def _heading_node(
         return None  # items inside 第X条 stay in its body
     if not rest.strip() and kind not in ("attachment", "law"):
         return None  # a bare 「1.」 is a table cell
-    if kind in ("l1", "l2") and _NUMBER_RUN.match(rest):
-        return None
+    if (kind in ("l1", "l2") and _NUMBER_RUN.match(rest)) or (
+        kind == "article" and _ARTICLE_REFERENCE.match(rest)
+    ):
+        return None  # 「一、二年级」 is a run of numbers, 「第三十一条的决定》」 a wrapped citation
     if kind == "attachment" and (
         _ATTACHMENT_LIST.match(rest) or (number == "附件" and rest.strip())
     ):

@@ -15,10 +15,16 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from watcher.analysis.diff import diff_versions
+from watcher.analysis.revision import revision_table
+from watcher.analysis.revision_report import (
+    SUBSTANTIVE_KINDS,
+    revision_docx,
+    revision_table_html,
+)
 from watcher.deliver.feed import alerts_atom
 from watcher.labels import (
     CHANGE_KIND_LABEL,
@@ -225,9 +231,33 @@ class Pages:
         doc = store.document(new.document_id) if new else None
         if old is None or new is None or doc is None or old.document_id != new.document_id:
             return self.not_found("这两个版本不存在，或不属于同一个文档。")
-        vdiff = diff_versions(store.section_tree(old.id), store.section_tree(new.id))
+        table = revision_table(
+            store.section_tree(old.id),
+            store.section_tree(new.id),
+            old_title=old.title,
+            new_title=new.title,
+        )
+        if request.query_params.get("format") == "docx":
+            return Response(
+                revision_docx(table),
+                media_type=DOCX_MIME,
+                headers={
+                    "Content-Disposition": f'attachment; filename="diff-{old.id}-{new.id}.docx"'
+                },
+            )
         return self.render(
-            "diff.html", title="版本对比", doc=doc, old=old, new=new, changes=vdiff.changes
+            "diff.html",
+            title="版本对比",
+            doc=doc,
+            old=old,
+            new=new,
+            table=table,
+            changed=any(r.kind in SUBSTANTIVE_KINDS for r in table.rows),
+            # built by revision_report, which escapes every string that came from a document
+            table_html=Markup(
+                revision_table_html(table, unchanged=request.query_params.get("all") == "1")
+            ),
+            show_all=request.query_params.get("all") == "1",
         )
 
     def digests(self, request: Request, store: WebStore) -> Response:
