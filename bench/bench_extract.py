@@ -3,7 +3,8 @@
 Prints precision/recall/F1 (metric of ../shared/extract-dev/README.md, implemented in
 tests/support/metric.py) on the extract-dev set, on tests/fixtures/pages (the templates we
 built from notes and saved samples) and on tests/fixtures/pages/wild (real-shaped pages of
-templates seen in the wild, one of them GBK), metadata accuracy per field on each fixture set,
+templates seen in the wild, one of them GBK; the names in wild/held_out.txt, kept out of tuning,
+as a set of their own), metadata accuracy per field on each fixture set,
 and pages/s on a ~30 KB and a ~300 KB page. Pages are read as bytes, as the fetcher hands them
 over: every extractor decodes them itself.
 
@@ -37,6 +38,7 @@ from watcher.models import META_KEYS  # noqa: E402
 EXTRACT_DEV = REPO.parent / "shared" / "extract-dev" / "cwced-dev"
 FIXTURES = REPO / "tests" / "fixtures" / "pages"
 WILD = FIXTURES / "wild"
+HELD_OUT = WILD / "held_out.txt"
 
 Page = str | bytes
 Extractor = Callable[[Page], str]
@@ -91,6 +93,23 @@ def fixture_pages(folder: Path) -> list[tuple[Path, dict[str, object]]]:
     return out
 
 
+def held_out_names() -> set[str]:
+    """Wild fixtures kept out of tuning (``wild/held_out.txt``, one name a line, # comments)."""
+    lines = HELD_OUT.read_text(encoding="utf-8").splitlines() if HELD_OUT.is_file() else []
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def fixture_sets() -> list[tuple[str, list[tuple[Path, dict[str, object]]]]]:
+    """Template fixtures, wild pages tuned on, wild pages held out."""
+    held = held_out_names()
+    wild = fixture_pages(WILD)
+    return [
+        ("fixture pages", fixture_pages(FIXTURES)),
+        ("wild pages, tuned on", [(p, g) for p, g in wild if p.stem not in held]),
+        ("wild pages, held out", [(p, g) for p, g in wild if p.stem in held]),
+    ]
+
+
 def quality(pages: list[tuple[Page, str]]) -> dict[str, tuple[SetScore, float]]:
     results: dict[str, tuple[SetScore, float]] = {}
     for name, fn in EXTRACTORS.items():
@@ -109,8 +128,9 @@ def print_quality(title: str, results: dict[str, tuple[SetScore, float]]) -> Non
 
 
 def metadata_accuracy(name: str, pages: list[tuple[Path, dict[str, object]]]) -> None:
-    print(f"\nmetadata accuracy on {name} (pages where gold or output has the field)")
-    counts = {k: [0, 0] for k in (*META_KEYS, "title")}
+    print(f"\nmetadata accuracy on {name} (pages where gold or output has the field; title,")
+    print("  exact text and attachment list: every page)")
+    counts = {k: [0, 0] for k in (*META_KEYS, "title", "text exact", "attachments")}
     for html_path, gold in pages:
         article = extract(html_path.read_bytes(), str(gold["url"]))
         gold_meta = gold["meta"]
@@ -119,8 +139,14 @@ def metadata_accuracy(name: str, pages: list[tuple[Path, dict[str, object]]]) ->
             if key in gold_meta or key in article.meta:
                 counts[key][1] += 1
                 counts[key][0] += gold_meta.get(key) == article.meta.get(key)
-        counts["title"][1] += 1
-        counts["title"][0] += gold["title"] == article.title
+        found = [{"url": a.url, "name": a.name, "ext": a.ext} for a in article.attachments]
+        for key, same in (
+            ("title", gold["title"] == article.title),
+            ("text exact", gold.get("text", "") == article.text),
+            ("attachments", gold.get("attachments", []) == found),
+        ):
+            counts[key][1] += 1
+            counts[key][0] += same
     for key, (ok, total) in counts.items():
         share = f"{ok / total:.3f}" if total else "  n/a"
         print(f"  {key:<15} {ok:>3}/{total:<3} {share}")
@@ -176,8 +202,7 @@ def main() -> None:
         print_quality(f"extract-dev ({len(dev)} pages)", quality(dev))
     else:
         print("\nextract-dev: ../shared/extract-dev is absent; skipped")
-    for name, folder in (("fixture pages", FIXTURES), ("wild pages", WILD)):
-        fixtures = fixture_pages(folder)
+    for name, fixtures in fixture_sets():
         with_text: list[tuple[Page, str]] = [
             (p.read_bytes(), str(g["text"])) for p, g in fixtures if g.get("text")
         ]
