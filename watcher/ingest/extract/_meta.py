@@ -88,7 +88,7 @@ def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
         whole = _key_of(line)
         if whole is not None and len(normalise_label(line)) <= 8:
             nxt = lines[i + 1] if i + 1 < len(lines) else None
-            if nxt is not None and _label_only(nxt) is None:
+            if nxt is not None and not _opens_with_label(nxt):
                 if nxt:
                     yield whole, nxt
                 i += 2
@@ -104,7 +104,7 @@ def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
             value = line[m.end() : end]
             if value.strip():
                 yield key, value
-            elif n + 1 == len(matches) and i + 1 < len(lines) and _label_only(lines[i + 1]) is None:
+            elif n + 1 == len(matches) and i + 1 < len(lines) and not _opens_with_label(lines[i + 1]):
                 # 「索引号：」 at the end of a cell, value (possibly empty) in the next cell
                 if lines[i + 1]:
                     yield key, lines[i + 1]
@@ -120,13 +120,17 @@ def _label_only(line: str) -> str | None:
     return _key_of(norm)
 
 
-def _is_meta_line(line: str) -> bool:
-    if len(line) > META_LINE_MAX:
-        return False
+def _opens_with_label(line: str) -> bool:
+    """Whether a line starts with a known label: it is the next field, never a value, however
+    long (「发布机构: 省教育厅」 after an empty 文件编号 cell)."""
     if _label_only(line) is not None:
         return True
     m = INLINE_LABEL.match(line)
     return m is not None and _key_of(m.group(1) or m.group(2) or "") is not None
+
+
+def _is_meta_line(line: str) -> bool:
+    return len(line) <= META_LINE_MAX and _opens_with_label(line)
 
 
 def drop_meta_lines(text: str) -> str:
