@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from watcher.ingest.extract._dom import EMPTY_CELL, HtmlElement, raw_text, select_first
+from watcher.ingest.extract._dom import (
+    EMPTY_CELL,
+    HtmlElement,
+    raw_text,
+    select_first,
+    styled_lines,
+)
 from watcher.ingest.extract.rules import (
     DATE_CLASS,
     DATE_CLASS_MAX_CHARS,
@@ -24,6 +30,7 @@ from watcher.ingest.extract.rules import (
     META_TAG_DATES,
     META_TAG_TITLES,
     NOT_PUBLICATION,
+    TITLE_INFO,
     TITLE_LABELS,
     TITLE_SEPARATORS,
     TITLE_STUBS,
@@ -34,6 +41,7 @@ __all__ = [
     "date_from_classes",
     "drop_meta_lines",
     "head_metas",
+    "join_title",
     "normalise_label",
     "scan_meta",
     "strip_site_suffix",
@@ -206,9 +214,32 @@ def strip_site_suffix(title: str) -> str:
 
 
 def _text_of(el: HtmlElement | None) -> str:
+    """The title an element shows: its lines without script, furniture (大中小, 【打印】) or the
+    page-info run that follows the title (日期：…, 来源：…, 浏览次数：), joined."""
     if el is None:
         return ""
-    return _SPACES.sub(" ", el.text_content()).strip()
+    parts: list[str] = []
+    for line, _centred in styled_lines(el):
+        m = TITLE_INFO.search(line)
+        line = (line[: m.start()] if m else line).strip()
+        if line:
+            parts.append(line)
+    return join_title(parts)
+
+
+def _wide(ch: str) -> bool:
+    return ord(ch) >= 0x2E80
+
+
+def join_title(parts: Iterable[str]) -> str:
+    """Lines of one title joined: no space where either side is a CJK character (a title broken
+    over lines, 「…调整2007」+「年末…」), one space between two Latin words."""
+    out = ""
+    for part in parts:
+        if out and not (_wide(out[-1]) or _wide(part[0])):
+            out += " "
+        out += part
+    return out
 
 
 def title_from(
