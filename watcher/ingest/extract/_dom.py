@@ -150,23 +150,35 @@ def _centred(el: HtmlElement, tag: str, inherited: bool) -> bool:
     """
     if tag == "table":
         return False
-    if tag == "center" or (el.get("align") or "").strip().lower() == "center":
-        return True
-    if _CENTRED_STYLE.search(el.get("style") or ""):
+    attrib = el.attrib
+    if attrib:
+        if tag == "center" or attrib.get("align", "").strip().lower() == "center":
+            return True
+        style = attrib.get("style")
+        if style and _CENTRED_STYLE.search(style):
+            return True
+    elif tag == "center":
         return True
     return inherited and tag not in ("td", "th")
 
 
-class _Sink:
-    """Text pieces in document order, each with whether it is centred."""
+#: Appended to a piece of text that is not centred (styled rendering only): a line holding one
+#: is not centred. It is one of the invisible characters removed before a line is kept.
+_UNCENTRED = "\x02"
 
-    def __init__(self) -> None:
+
+class _Sink:
+    """Text pieces in document order; with ``styled`` every visible piece that is not centred
+    carries ``_UNCENTRED``."""
+
+    def __init__(self, styled: bool = False) -> None:
         self.pieces: list[str] = []
-        self.centred: list[bool] = []
+        self.styled = styled
 
     def put(self, text: str, centred: bool) -> None:
+        if self.styled and not centred and not text.isspace():
+            text += _UNCENTRED
         self.pieces.append(text)
-        self.centred.append(centred)
 
 
 def _walk(el: HtmlElement, sink: _Sink, cells: bool = False, centred: bool = False) -> None:
@@ -174,12 +186,12 @@ def _walk(el: HtmlElement, sink: _Sink, cells: bool = False, centred: bool = Fal
     if tag in DROP_TAGS or not tag:
         return
     if cells and tag in ("td", "th") and not el.text_content().strip():
-        sink.put(f"\n{EMPTY_CELL}\n", False)
+        sink.put(f"\n{EMPTY_CELL}\n", True)
         return
     centred = _centred(el, tag, centred)
     block = tag in BLOCK_TAGS
     if block:
-        sink.put("\n", centred)
+        sink.pieces.append("\n")
     if el.text:
         sink.put(el.text, centred)
     for child in el:
@@ -187,7 +199,7 @@ def _walk(el: HtmlElement, sink: _Sink, cells: bool = False, centred: bool = Fal
         if child.tail:
             sink.put(child.tail, centred)
     if block:
-        sink.put("\n", centred)
+        sink.pieces.append("\n")
 
 
 def raw_text(el: HtmlElement, *, cells: bool = False) -> str:
@@ -209,14 +221,17 @@ def is_furniture_line(line: str) -> bool:
 
 
 def _tidy(line: str) -> str:
-    """One line with whitespace unified; "" when it is empty or furniture."""
-    line = _SPACES.sub(" ", _INVISIBLE.sub("", line)).strip()
+    """One line (invisible characters already removed) with whitespace unified; "" when it is
+    empty or furniture."""
+    if not line or line.isspace():
+        return ""
+    line = _SPACES.sub(" ", line).strip()
     return "" if not line or is_furniture_line(line) else line
 
 
 def tidy_lines(text: str) -> Iterator[str]:
     """Non-empty, whitespace-unified, furniture-free lines of ``text``."""
-    for line in text.split("\n"):
+    for line in _INVISIBLE.sub("", text).split("\n"):
         line = _tidy(line)
         if line:
             yield line
@@ -226,24 +241,14 @@ def styled_lines(el: HtmlElement) -> list[tuple[str, bool]]:
     """Tidied, furniture-free lines of an element, each with whether it is centred on screen
     (every piece of text on it sits in a centred block: ``align=center``, ``text-align:
     center`` or ``<center>``)."""
-    sink = _Sink()
+    sink = _Sink(styled=True)
     _walk(el, sink)
     lines: list[tuple[str, bool]] = []
-    parts: list[str] = []
-    centred = True
-    for piece, piece_centred in zip(sink.pieces, sink.centred, strict=True):
-        for k, part in enumerate(piece.split("\n")):
-            if k:
-                line = _tidy("".join(parts))
-                if line:
-                    lines.append((line, centred))
-                parts, centred = [], True
-            parts.append(part)
-            if part.strip():
-                centred = centred and piece_centred
-    line = _tidy("".join(parts))
-    if line:
-        lines.append((line, centred))
+    for raw in _INVISIBLE.sub("", "".join(sink.pieces)).split("\n"):
+        centred = _UNCENTRED not in raw
+        line = _tidy(raw if centred else raw.replace(_UNCENTRED, ""))
+        if line:
+            lines.append((line, centred))
     return lines
 
 

@@ -41,7 +41,9 @@ __all__ = [
     "date_from_classes",
     "drop_meta_lines",
     "head_metas",
+    "is_meta_line",
     "join_title",
+    "meta_blocks",
     "normalise_label",
     "scan_meta",
     "strip_site_suffix",
@@ -112,7 +114,9 @@ def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
             value = line[m.end() : end]
             if value.strip():
                 yield key, value
-            elif n + 1 == len(matches) and i + 1 < len(lines) and not _opens_with_label(lines[i + 1]):
+            elif (
+                n + 1 == len(matches) and i + 1 < len(lines) and not _opens_with_label(lines[i + 1])
+            ):
                 # 「索引号：」 at the end of a cell, value (possibly empty) in the next cell
                 if lines[i + 1]:
                     yield key, lines[i + 1]
@@ -137,13 +141,14 @@ def _opens_with_label(line: str) -> bool:
     return m is not None and _key_of(m.group(1) or m.group(2) or "") is not None
 
 
-def _is_meta_line(line: str) -> bool:
+def is_meta_line(line: str) -> bool:
+    """A line that starts with a known label and is short: header residue, not text."""
     return len(line) <= META_LINE_MAX and _opens_with_label(line)
 
 
 def drop_meta_lines(text: str) -> str:
     """Remove 「索引号：…」-style header lines that a body container sometimes includes."""
-    return "\n".join(line for line in text.split("\n") if not _is_meta_line(line))
+    return "\n".join(line for line in text.split("\n") if not is_meta_line(line))
 
 
 def scan_meta(regions: Iterable[HtmlElement]) -> tuple[dict[str, str], str | None]:
@@ -163,6 +168,59 @@ def scan_meta(regions: Iterable[HtmlElement]) -> tuple[dict[str, str], str | Non
             elif key not in meta:
                 meta[key] = value
     return meta, title
+
+
+#: Elements that may be a metadata block inside a body (a 信息公开 table, a dl or li list).
+_BLOCK_TAGS = frozenset({"table", "tbody", "dl", "ul", "ol", "div", "section", "form"})
+#: A metadata block gives at least this many fields with values …
+_BLOCK_MIN_FIELDS = 3
+#: … and at least this share of its lines are labels or their values (prose is not).
+_BLOCK_MIN_SHARE = 0.6
+_ANY_LABEL = re.compile("|".join(sorted(LABELS, key=len, reverse=True)))
+
+
+def _meta_share(lines: list[str]) -> float:
+    """Share of non-empty lines that are a label (with its value) or a label's value."""
+    counted = total = 0
+    pending = False
+    for line in lines:
+        if not line:
+            pending = False
+            continue
+        total += 1
+        if _opens_with_label(line):
+            counted += 1
+            pending = _label_only(line) is not None or line.rstrip().endswith((":", "："))
+        elif pending:
+            counted += 1
+            pending = False
+    return counted / total if total else 0.0
+
+
+def _is_meta_block(el: HtmlElement) -> bool:
+    lines = _lines(el)
+    fields = {k for k, raw in _pairs(lines) if k != _TITLE_KEY and _clean_value(k, raw)}
+    return len(fields) >= _BLOCK_MIN_FIELDS and _meta_share(lines) >= _BLOCK_MIN_SHARE
+
+
+def meta_blocks(body: HtmlElement) -> list[HtmlElement]:
+    """Metadata tables and lists inside a body (outermost first, in page order): MOE's
+    ``#moe-policy-table`` above the text, a 信息公开 table a body container wraps. Their values
+    are metadata, never text, so the caller reads and then cuts them."""
+    found: list[HtmlElement] = []
+    stack = [body]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        labels = len(_ANY_LABEL.findall(_LABEL_JUNK.sub("", el.text_content())))
+        if labels < _BLOCK_MIN_FIELDS:
+            continue  # nothing below it can be a block either
+        if el is not body and el.tag in _BLOCK_TAGS and _is_meta_block(el):
+            found.append(el)
+            continue
+        stack.extend(reversed(el))
+    return found
 
 
 def head_metas(root: HtmlElement) -> dict[str, str]:
