@@ -222,6 +222,8 @@ LABELS: dict[str, str] = {
     "公开日期": "published_date",
     "公开时间": "published_date",
     "主题分类": "topic",
+    # 「分　　类：」 in Guangdong's dl lists and Jilin's 信息公开 table (extract-dev has one).
+    "分类": "topic",
     "主题类别": "topic",
     "信息分类": "topic",
     "信息类别": "topic",
