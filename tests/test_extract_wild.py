@@ -22,6 +22,7 @@ import pytest
 
 from tests.support.metric import score_page, score_set
 from tests.test_extract import FIXTURE_F1_FLOOR, FURNITURE, _gold, _run
+from watcher.ingest.extract import extract
 from watcher.models import META_KEYS
 
 WILD = Path(__file__).parent / "fixtures" / "pages" / "wild"
@@ -122,3 +123,75 @@ def test_wild_attachments(path: Path) -> None:
 def test_wild_pages_f1_floor() -> None:
     scores = [score_page(article.text, gold["text"]) for gold, article in map(_run, GOLD)]
     assert score_set(scores).f1 >= FIXTURE_F1_FLOOR
+
+
+# --------------------------------------------------------------------------- over-reach guards
+# The rules above are general; these pages check they do not take what is not theirs.
+
+
+def _page(body: str, title: str = "") -> str:
+    head = f"<title>{title}</title>" if title else ""
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+_PARAS = "".join(
+    f"<p>　　第{n}段正文，内容足够长，讲清楚要求、分工和时间安排，并提出具体措施。</p>"
+    for n in range(4)
+)
+
+
+def test_every_line_centred_keeps_its_first_lines() -> None:
+    lines = "".join(
+        f'<p align="center">关于开展第{n}批试点工作的通知</p>' for n in ("一", "二", "三")
+    )
+    article = extract(
+        _page(f'<div class="TRS_Editor">{lines}{_PARAS.replace("<p>", "<p align=center>")}</div>')
+    )
+    assert article.title == ""
+    assert article.text.startswith("关于开展第一批试点工作的通知")
+
+
+def test_a_sentence_starting_with_a_doc_number_stays_text() -> None:
+    body = (
+        "<p>国发〔2019〕4号文件要求各地加快推进职业教育改革，现结合本地实际提出如下意见。</p>"
+        + _PARAS
+    )
+    article = extract(_page(f'<div class="TRS_Editor">{body}</div>', "关于推进改革的意见"))
+    assert "doc_number" not in article.meta
+    assert article.text.startswith("国发〔2019〕4号文件要求")
+
+
+def test_centred_lines_that_only_start_like_the_title_stay_text() -> None:
+    body = '<p align="center">重庆市教育委员会</p><p align="center">二〇二四年工作要点</p>' + _PARAS
+    article = extract(
+        _page(f'<div class="TRS_Editor">{body}</div>', "重庆市教育委员会关于某事的通知_重庆市教委")
+    )
+    assert article.text.startswith("重庆市教育委员会\n二〇二四年工作要点")
+
+
+def test_a_table_of_documents_in_the_body_is_text_not_metadata() -> None:
+    rows = "".join(
+        f"<tr><td>关于第{n}项工作的通知</td><td>渝教发〔2024〕{n}号</td><td>2024-0{n}-01</td></tr>"
+        for n in range(1, 6)
+    )
+    table = f"<table><tr><td>文件名称</td><td>发文字号</td><td>发布日期</td></tr>{rows}</table>"
+    article = extract(_page(f'<div class="TRS_Editor">{_PARAS}{table}</div>', "文件清单"))
+    assert "渝教发〔2024〕3号" in article.text
+    assert "doc_number" not in article.meta
+
+
+def test_pdf_links_in_the_site_footer_are_not_attachments() -> None:
+    page = _page(
+        '<div class="wrap"><div class="zwxl-title"><p class="tit">关于某事的通知</p></div>'
+        f'<div class="zwxl-article">{_PARAS}<p>附件：<a href="a1.pdf">实施细则</a></p></div></div>'
+        '<div class="footer"><a href="/gk/ndbg2023.pdf">2023年政府信息公开年度报告</a></div>'
+    )
+    article = extract(page, "https://example.gov.cn/zw/202401/t1.html")
+    assert [a.url for a in article.attachments] == ["https://example.gov.cn/zw/202401/a1.pdf"]
+
+
+def test_a_sentence_about_a_browser_is_text_not_a_popup() -> None:
+    body = _PARAS + "<p>点击右上角</p><p>请在浏览器中打开报名网址，按提示填写信息。</p>"
+    article = extract(_page(f'<div class="TRS_Editor">{body}</div>', "报名通知"))
+    assert "点击右上角" not in article.text
+    assert "请在浏览器中打开报名网址，按提示填写信息。" in article.text
