@@ -176,6 +176,8 @@ _BLOCK_TAGS = frozenset({"table", "tbody", "dl", "ul", "ol", "div", "section", "
 _BLOCK_MIN_FIELDS = 3
 #: … and at least this share of its lines are labels or their values (prose is not).
 _BLOCK_MIN_SHARE = 0.6
+#: … and holds at most this many characters (larger elements are only searched inside).
+_BLOCK_MAX_CHARS = 4000
 _ANY_LABEL = re.compile("|".join(sorted(LABELS, key=len, reverse=True)))
 
 
@@ -213,10 +215,12 @@ def meta_blocks(body: HtmlElement) -> list[HtmlElement]:
         el = stack.pop()
         if not isinstance(el.tag, str):
             continue
-        labels = len(_ANY_LABEL.findall(_LABEL_JUNK.sub("", el.text_content())))
-        if labels < _BLOCK_MIN_FIELDS:
+        text = el.text_content()
+        keys = {LABELS[label] for label in _ANY_LABEL.findall(_LABEL_JUNK.sub("", text))}
+        if len(keys) < _BLOCK_MIN_FIELDS:
             continue  # nothing below it can be a block either
-        if el is not body and el.tag in _BLOCK_TAGS and _is_meta_block(el):
+        small = len(text) <= _BLOCK_MAX_CHARS
+        if small and el is not body and el.tag in _BLOCK_TAGS and _is_meta_block(el):
             found.append(el)
             continue
         stack.extend(reversed(el))
