@@ -5,6 +5,7 @@ from watcher.cli import (  # noqa: F401  (imported for their @main.command side 
     compare_cmd,
     daemon_cmd,
     directions_cmd,
+    documents_cmd,
     ingest_cmd,
     text_cmd,
     web_cmd,
