@@ -106,6 +106,8 @@ class Source(_Model):
     lists: tuple[ListSpec, ...] = Field(min_length=1)
     detail: DetailRules = DetailRules()
     allowed_hosts: tuple[str, ...] = ()  # defaults to the hosts of the list URLs
+    #: ports fetched besides those of the list URLs (80 and 443 always go together)
+    allowed_ports: tuple[int, ...] = ()
     allow_private: bool = False  # loopback/private addresses (the demo needs this)
     interval_minutes: float = Field(default=360, gt=0)
     cron: str | None = None  # crontab form, e.g. "0 */2 * * *" (Asia/Shanghai); wins over interval
