@@ -95,14 +95,29 @@ def channels_from_config(
     *,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> dict[str, Channel]:
-    """Channel key → channel for every configured notification URL."""
+    """Channel key → channel for every configured notification URL. A URL that does not parse
+    becomes a channel whose every send fails with the reason: its deliveries are retried and
+    shown as failed, and the other channels are sent as usual."""
     secret_env = config.settings.notify.webhook_secret_env
-    return {
-        channel_key(url): parse_channel(
-            url, environ=environ, secret_env=secret_env, timeout=timeout
-        )
-        for url in config.notify_urls(environ)
-    }
+    channels: dict[str, Channel] = {}
+    for url in config.notify_urls(environ):
+        try:
+            channel = parse_channel(url, environ=environ, secret_env=secret_env, timeout=timeout)
+        except NotifyError as exc:
+            channel = _Unusable(label=redact(url), reason=str(exc))
+        channels[channel_key(url)] = channel
+    return channels
+
+
+@dataclass
+class _Unusable:
+    """A configured URL that is not a valid channel: every send fails with why."""
+
+    label: str
+    reason: str
+
+    def send(self, message: Message) -> None:
+        raise NotifyError(self.reason)
 
 
 def channel_rows(config: Config, environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from watcher.deliver.channels._common import DEFAULT_TIMEOUT, Message, post_json, query_params
-from watcher.deliver.channels.redaction import redact
+from watcher.deliver.channels._common import DEFAULT_TIMEOUT, Message, post_json
+from watcher.deliver.channels.redaction import redact, url_secrets
 from watcher.errors import NotifyError
 
 __all__ = ["WebhookChannel", "webhook_channel", "webhook_payload", "webhook_signature"]
@@ -49,11 +49,7 @@ class WebhookChannel:
         headers = {"Idempotency-Key": message.idempotency_key, "User-Agent": "policy-watcher"}
         if self.secret:
             headers["X-Watcher-Signature"] = webhook_signature(self.secret, body)
-        secrets = [
-            self.secret or "",
-            urlsplit(self.url).password or "",
-            *query_params(self.url).values(),
-        ]
+        secrets = [self.secret or "", *url_secrets(self.url)]
         post_json(
             self.url,
             {},
