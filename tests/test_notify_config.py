@@ -146,24 +146,32 @@ def test_storing_never_depends_on_a_notification_secret(
 ) -> None:
     from watcher.pipeline.cycle import Pipeline
 
-    page = (
-        "<html><head><meta charset='utf-8'><title>关于开展职业教育活动周的通知</title></head><body>"
-        "<div class='article'><h1>关于开展职业教育活动周的通知</h1><p>一、活动主题</p>"
-        "<p>（一）技能照亮前程。围绕产教融合开展展示活动，组织职业院校开放校园。</p></div></body></html>"
-    )
+    def page(extra: str) -> str:
+        return (
+            "<html><head><meta charset='utf-8'><title>关于开展职业教育活动周的通知</title></head>"
+            "<body><div class='article'><h1>关于开展职业教育活动周的通知</h1><p>一、活动主题</p>"
+            f"<p>（一）技能照亮前程。围绕产教融合开展展示活动，组织职业院校开放校园。{extra}</p>"
+            "</div></body></html>"
+        )
+
     html = {"Content-Type": "text/html; charset=utf-8"}
     with LoopbackServer() as srv, Store.open(tmp_path / "w.db") as store:
-        srv.route("/list/", Reply(body='<ul><li><a href="/d.html">通知</a></li></ul>', headers=html))
-        srv.route("/d.html", Reply(body=page, headers=html))
+        srv.route(
+            "/list/", Reply(body='<ul><li><a href="/d.html">通知</a></li></ul>', headers=html)
+        )
+        srv.route("/d.html", Reply(body=page(""), headers=html))
         text = ENV_CONFIG.replace("LIST", srv.url("/list/"))
         fast = "  fetch: {min_delay_seconds: 0, jitter_seconds: 0, retries: 0}\n"
         text = text.replace("settings:\n", "settings:\n" + fast)
         monkeypatch.setenv("WECOM_KEY", "k3y")
         config = parse_config(text)
-        monkeypatch.delenv("WECOM_KEY")  # the secret went away after the file was loaded
+        asyncio.run(Pipeline(config, store).run_cycle())
+        srv.route("/d.html", Reply(body=page("（二）新增一条：每年五月举办。"), headers=html))
+        monkeypatch.delenv("WECOM_KEY")  # the secret went away while the daemon ran
         outcome = asyncio.run(Pipeline(config, store).run_cycle()).outcomes[0]
-        assert outcome.new_documents == 1, outcome.error
-        assert [d.url for d in store.documents()] == [srv.url("/d.html")]
+        assert outcome.new_versions == 1, outcome.error
+        (doc,) = store.documents()
+        assert "每年五月举办" in store.latest_version_text(doc.id)[1]
 
 
 # ----------------------------------------------------------------------------- WATCHER_NOTIFY_URLS
