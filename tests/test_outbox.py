@@ -318,19 +318,23 @@ def test_cli_notify_test(tmp_path: Path) -> None:
     assert "40001" in bad.output and "secretkey99" not in bad.output
 
 
-def test_a_second_delivery_worker_is_refused_not_interleaved(tmp_path: Path) -> None:
+def test_a_second_delivery_worker_skips_the_channel_being_sent_and_sends_the_others(
+    tmp_path: Path,
+) -> None:
     """Two workers at once (the daemon's job and a manual `watcher deliver`) would both send the
-    same pending alert; the second is refused while the first holds the store's delivery lock."""
-    from watcher.config import NotifySettings
-    from watcher.deliver.outbox import deliver_pending
-    from watcher.errors import StoreError
+    same pending alert: the second skips each channel the first holds, and sends the others."""
+    from watcher.deliver.channels.redaction import channel_key
     from watcher.locks import store_lock
-    from watcher.store import Store
 
-    with Store.open(tmp_path / "w.db") as store:
-        with (
-            store_lock(store.path, "deliver", "busy"),
-            pytest.raises(StoreError, match="另一个投递进程"),
-        ):
-            deliver_pending(store, {}, NotifySettings())
-        assert deliver_pending(store, {}, NotifySettings()).sent == 0  # free again afterwards
+    with Receiver() as busy, Receiver() as free, _open(tmp_path / "w.db") as store:
+        config = _config([_json(busy), _json(free)])
+        store.add_alert(_alert(1), channel_rows(config, {}))
+        channels = channels_from_config(config, {})
+        with store_lock(store.path, f"deliver-{channel_key(_json(busy))[:16]}", "held"):
+            report = deliver_pending(store, channels, SETTINGS, now=T0)
+        assert report.sent == 1 and report.busy == [_json(busy)]
+        assert "另一个投递进程" in report.summary()
+        assert busy.requests == [] and len(free.requests) == 1
+        assert store.delivery_counts() == {"pending": 1, "sent": 1}  # skipped, not failed
+        assert deliver_pending(store, channels, SETTINGS, now=T0).sent == 1  # free again
+    assert len(busy.requests) == 1 and len(free.requests) == 1

@@ -166,6 +166,8 @@ class DigestSettings(_Model):
 class NotifySettings(_Model):
     urls: tuple[str, ...] = ()
     give_up_after_hours: float = Field(default=48.0, gt=0)
+    #: one delivery (connect, send, the whole answer) may take at most this long
+    delivery_deadline_seconds: float = Field(default=60.0, gt=0)
     backoff_base_seconds: float = Field(default=30.0, ge=0)
     backoff_max_seconds: float = Field(default=3600.0, ge=0)
     webhook_secret_env: str = "WATCHER_WEBHOOK_SECRET"

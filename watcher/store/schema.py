@@ -188,4 +188,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE versions DROP COLUMN structure_json;
     """,
+    # 4: what part of a delivery was already acknowledged (mail recipients, chat message parts),
+    # so a retry never sends those again
+    """
+    ALTER TABLE deliveries ADD COLUMN progress_json TEXT;
+    """,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from watcher.deliver.channels._common import DEFAULT_TIMEOUT, Message
+from watcher.deliver.channels._common import DEFAULT_TIMEOUT, Message, Progress
 from watcher.errors import NotifyError
 
 __all__ = ["AppriseChannel"]
@@ -16,7 +16,7 @@ class AppriseChannel:
     label: str
     timeout: float = DEFAULT_TIMEOUT
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, progress: Progress | None = None) -> None:
         import apprise  # imported lazily: it is slow to import and only needed for its schemes
 
         app = apprise.Apprise()
