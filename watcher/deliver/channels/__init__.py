@@ -65,4 +65,4 @@ def parse_channel(
         return webhook_channel(url, env, secret_env, timeout, deadline)
     if scheme in BOT_ENDPOINTS:
         return bot_channel(url, env, timeout, deadline)
-    return AppriseChannel(url=url, label=redact(url), timeout=timeout)
+    return AppriseChannel(url=url, label=redact(url), timeout=timeout, deadline=deadline)
