@@ -103,7 +103,9 @@ class EmailChannel:
         watchdog.daemon = True
         watchdog.start()
         try:
-            smtp.connect(self.host, self.port)
+            code, greeting = smtp.connect(self.host, self.port)
+            if code != 220:  # what smtplib.SMTP(host) checks when it connects in its constructor
+                raise smtplib.SMTPConnectError(code, greeting)
             with smtp:
                 if self.starttls:
                     smtp.starttls(context=ssl.create_default_context())
