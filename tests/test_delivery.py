@@ -212,3 +212,31 @@ def test_parts_already_delivered_are_never_sent_again(tmp_path: Path) -> None:
     heads = [c.split(" ", 1)[0] for c in _contents(rx)]
     assert heads == ["(1/3)", "(2/3)", "(3/3)"]  # each part once, none twice
     assert len(rx.requests) == 4  # the three parts and the one rate-limited attempt
+
+
+def test_a_stalling_smtp_server_is_cut_at_the_deadline() -> None:
+    """A server that greets and then never answers EHLO: each read alone would wait 30 s."""
+    import socket
+    import threading
+
+    from watcher.deliver.channels import Message, parse_channel
+    from watcher.errors import NotifyError
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        held.append(conn)
+        conn.sendall(b"220 stalling ESMTP\r\n")  # and then silence
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    channel = parse_channel(f"mailto://127.0.0.1:{port}?to=a@example.org", timeout=30, deadline=1)
+    try:
+        with pytest.raises(NotifyError, match="总时限"):
+            channel.send(Message(title="标题", body="正文", idempotency_key="k"))
+    finally:
+        for conn in held:
+            conn.close()
+        listener.close()

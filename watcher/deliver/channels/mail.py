@@ -125,6 +125,7 @@ class EmailChannel:
             raise NotifyError(f"{self.label}: 邮件发送失败 ({reason})。") from None
         finally:
             watchdog.cancel()
+            smtp.close()  # also when the greeting or TLS failed before `with smtp` took over
 
 
 def email_channel(url: str, timeout: float, deadline: float = DEFAULT_DEADLINE) -> EmailChannel:
