@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.loopback import LoopbackServer, Reply
+from tests.support.notify import new_alert, notify_config
 from tests.support.receiver import Receiver, SmtpSink
-from watcher.config import Config, parse_config
+from watcher.config import Config
 from watcher.deliver.channels import BOT_LIMITS
 from watcher.deliver.outbox import channel_rows, channels_from_config, deliver_pending
 from watcher.models import Alert
@@ -32,37 +33,17 @@ JSON = {"Content-Type": "application/json"}
 
 
 def _config(urls: list[str], deadline: float | None = None) -> Config:
-    quoted = "".join(f"\n      - '{u}'" for u in urls)
-    limit = f"\n    delivery_deadline_seconds: {deadline}" if deadline else ""
-    return parse_config(
-        f"""
-settings:
-  notify:
-    min_severity: info{limit}
-    backoff_base_seconds: 1
-    urls:{quoted}
-sources:
-  - id: demo
-    name: 演示
-    level: municipal
-    allow_private: true
-    interval_minutes: 6000
-    lists:
-      - url: http://127.0.0.1:9/list
-        item: a
-"""
+    limit = f"delivery_deadline_seconds: {deadline}" if deadline else ""
+    return notify_config(
+        urls,
+        min_severity="info",
+        notify=f"backoff_base_seconds: 1\n{limit}",
+        source="allow_private: true\ninterval_minutes: 6000",
     )
 
 
 def _alert(n: int, body: str = "") -> Alert:
-    return Alert(
-        kind="new_document",
-        dedupe_key=f"doc:{n}",
-        severity="notice",
-        title=f"新文件 {n}：关于推进职业教育的通知",
-        body=body or f"第 {n} 条提醒正文。",
-        url=f"http://example.gov.cn/{n}.html",
-    )
+    return new_alert(n, body=body)
 
 
 def _json(url: str) -> str:

@@ -21,13 +21,13 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from tests.support.loopback import LoopbackServer, Reply, Request
+from tests.support.notify import new_alert, notify_config
 from tests.support.receiver import Receiver, SmtpSink
 from watcher.cli import main
 from watcher.config import Config, NotifySettings, load_config, parse_config
 from watcher.deliver.digest import build_digest
 from watcher.deliver.outbox import channel_rows, channels_from_config, deliver_pending
 from watcher.errors import ConfigError
-from watcher.models import Alert
 from watcher.periods import iso_week
 from watcher.store import Store
 from watcher.web import create_app
@@ -35,33 +35,13 @@ from watcher.web import create_app
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 SETTINGS = NotifySettings(give_up_after_hours=1, backoff_base_seconds=1, backoff_max_seconds=2)
 TOKENS = ("HookTok9f3e21", "T0AAA1/B0BBB2/SlackTok77aa", "DiscTok5b6c7d", "SigValue0e0e0e")
-SOURCES = """
-sources:
-  - id: demo
-    name: 演示
-    level: municipal
-    lists:
-      - url: http://127.0.0.1/list
-        item: a
-"""
 
 
-def _config(urls: list[str], extra: str = "") -> Config:
-    quoted = "".join(f"\n      - '{u}'" for u in urls) or " []"
-    return parse_config(
-        f"settings:\n{extra}  notify:\n    min_severity: info\n    urls:{quoted}\n{SOURCES}"
-    )
+def _config(urls: list[str]) -> Config:
+    return notify_config(urls, min_severity="info")
 
 
-def _alert(n: int) -> Alert:
-    return Alert(
-        kind="new_document",
-        dedupe_key=f"doc:{n}",
-        severity="notice",
-        title=f"新文件 {n}：关于推进职业教育的通知",
-        body=f"第 {n} 条提醒正文。",
-        url=f"http://example.gov.cn/{n}.html",
-    )
+_alert = new_alert
 
 
 def _echo(request: Request) -> Reply:

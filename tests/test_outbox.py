@@ -11,50 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.notify import new_alert, notify_config
 from tests.support.receiver import Receiver, SmtpSink
-from watcher.config import Config, NotifySettings, parse_config
+from watcher.config import NotifySettings
 from watcher.deliver.outbox import (
     channel_rows,
     channels_for_alert,
     channels_from_config,
     deliver_pending,
 )
-from watcher.models import Alert
 from watcher.store import Store
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 SETTINGS = NotifySettings(give_up_after_hours=48, backoff_base_seconds=30, backoff_max_seconds=3600)
 
 
-def _config(urls: list[str], min_severity: str = "notice") -> Config:
-    quoted = "\n".join(f"      - '{u}'" for u in urls)
-    return parse_config(
-        f"""
-settings:
-  notify:
-    min_severity: {min_severity}
-    urls:
-{quoted}
-sources:
-  - id: demo
-    name: 演示
-    level: municipal
-    lists:
-      - url: http://127.0.0.1/list
-        item: a
-"""
-    )
-
-
-def _alert(n: int, severity: str = "notice") -> Alert:
-    return Alert(
-        kind="new_document",
-        dedupe_key=f"doc:{n}",
-        severity=severity,
-        title=f"新文件 {n}：关于推进职业教育的通知",
-        body=f"第 {n} 条提醒正文。",
-        url=f"http://example.gov.cn/{n}.html",
-    )
+_config = notify_config
+_alert = new_alert
 
 
 def _open(path: Path, at: datetime = T0) -> Store:
