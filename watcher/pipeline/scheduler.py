@@ -5,7 +5,9 @@ The only module that owns time. One job per source (its own interval or cron, wi
 misfires coalesced, ``max_instances=1`` so a source never runs twice at once); after downtime
 each overdue source runs once at start, not once per missed interval, and a week whose digest
 was missed is produced at start. Every job opens its own ``Store`` (SQLite connections belong
-to one thread). ``reload()`` re-reads the configuration and reschedules without losing state.
+to one thread). The outbox job starts one sender thread per channel and returns, so a slow
+channel never holds up the others or the next outbox run. ``reload()`` re-reads the
+configuration and reschedules without losing state.
 
 Source jobs never rank research directions: the ranking job checks every RANKING_CHECK_SECONDS
 and ranks only when something new was stored and ``directions.rank_every_minutes`` have passed
@@ -311,6 +313,9 @@ class Daemon:
                 report = deliver_pending(store, channels, self.config.settings.notify, only=only)
         except WatcherError as exc:
             log.error("deliveries failed: %s", exc)
+            return
+        except Exception:  # a sender thread has no job listener: log it like a failed job
+            log.exception("deliveries crashed")
             return
         if report.attempted or report.busy:
             log.info("deliveries", extra={"report": report.summary()})
