@@ -3,11 +3,13 @@
 The only module that reads YAML. Every model forbids unknown keys, so a typo is an error, and
 every error names the file, the line, the source and the key. Secrets (SMTP passwords, bot
 keys) never live in the file: notification URLs may reference ``${ENV_VAR}`` placeholders that
-are filled from the environment, and ``WATCHER_NOTIFY_URLS`` adds comma-separated URLs.
+are filled from the environment (an unset one is an error when the file loads), and
+``WATCHER_NOTIFY_URLS`` adds URLs (see ``split_notify_urls``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -39,9 +41,12 @@ __all__ = [
     "default_store_path",
     "load_config",
     "parse_config",
+    "split_notify_urls",
 ]
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+_URL_SEPARATOR = re.compile(r"\s+|,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+log = logging.getLogger(__name__)
 
 
 class _Model(BaseModel):
@@ -146,6 +151,8 @@ class Source(_Model):
     lists: tuple[ListSpec, ...] = Field(min_length=1)
     detail: DetailRules = DetailRules()
     allowed_hosts: tuple[str, ...] = ()  # defaults to the hosts of the list URLs
+    #: ports fetched besides those of the list URLs (80 and 443 always go together)
+    allowed_ports: tuple[int, ...] = ()
     allow_private: bool = False  # loopback/private addresses (the demo needs this)
     interval_minutes: float = Field(default=360, gt=0)
     cron: str | None = None  # crontab form, e.g. "0 */2 * * *" (Asia/Shanghai); wins over interval
@@ -213,6 +220,8 @@ class DigestSettings(_Model):
 class NotifySettings(_Model):
     urls: tuple[str, ...] = ()
     give_up_after_hours: float = Field(default=48.0, gt=0)
+    #: one delivery (connect, send, the whole answer) may take at most this long
+    delivery_deadline_seconds: float = Field(default=60.0, gt=0)
     backoff_base_seconds: float = Field(default=30.0, ge=0)
     backoff_max_seconds: float = Field(default=3600.0, ge=0)
     webhook_secret_env: str = "WATCHER_WEBHOOK_SECRET"
@@ -276,25 +285,45 @@ class Config(_Model):
         raise ConfigError(f"没有 id 为 {source_id!r} 的来源。已配置的来源: {known}")
 
     def notify_urls(self, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-        """Configured URLs with ``${VAR}`` filled from the environment, plus WATCHER_NOTIFY_URLS."""
+        """Configured URLs with ``${VAR}`` filled from the environment, plus WATCHER_NOTIFY_URLS.
+
+        A URL whose variable is unset is left out (``load_config`` refuses such a file, so this
+        only happens when the environment changed later): a missing secret silences that one
+        channel and never stops a cycle from storing what it fetched."""
         env = os.environ if environ is None else environ
-        urls = [_fill_env(u, env, self.path) for u in self.settings.notify.urls]
-        extra = env.get("WATCHER_NOTIFY_URLS", "")
-        urls.extend(u.strip() for u in extra.split(",") if u.strip())
+        urls = []
+        for url in self.settings.notify.urls:
+            missing = _missing_env(url, env)
+            if missing:
+                log.warning("notification URL skipped: %s is not set", ", ".join(missing))
+                continue
+            urls.append(_ENV_REF.sub(lambda m: env[m.group(1)], url))
+        urls.extend(split_notify_urls(env.get("WATCHER_NOTIFY_URLS", "")))
         return tuple(dict.fromkeys(urls))
 
-
-def _fill_env(value: str, env: Mapping[str, str], path: str | None) -> str:
-    def repl(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name not in env:
+    def check_notify_env(self, environ: Mapping[str, str] | None = None) -> None:
+        """ConfigError naming every ``${VAR}`` of ``settings.notify.urls`` that is not set."""
+        env = os.environ if environ is None else environ
+        missing = list(
+            dict.fromkeys(n for u in self.settings.notify.urls for n in _missing_env(u, env))
+        )
+        if missing:
+            names = "、".join(missing)
             raise ConfigError(
-                f"{path or 'sources.yaml'}: 通知地址引用了环境变量 {name}，但它没有设置。"
-                f"请设置 {name} 或从 settings.notify.urls 中删除该地址。"
+                f"{self.path or 'sources.yaml'}: 通知地址引用的环境变量 {names} 没有设置。"
+                f"请设置它们，或从 settings.notify.urls 中删除引用它们的地址。"
             )
-        return env[name]
 
-    return _ENV_REF.sub(repl, value)
+
+def _missing_env(value: str, env: Mapping[str, str]) -> list[str]:
+    return [m.group(1) for m in _ENV_REF.finditer(value) if m.group(1) not in env]
+
+
+def split_notify_urls(value: str) -> list[str]:
+    """The channel URLs of ``WATCHER_NOTIFY_URLS``: separated by spaces or new lines, or by a
+    comma followed by the next ``scheme://`` (a comma inside a URL, as in
+    ``mailto://h?to=a@x,b@x``, stays in it)."""
+    return [u.strip(",") for u in _URL_SEPARATOR.split(value) if u.strip(",")]
 
 
 def default_store_path(cli_value: str | None = None) -> Path:
@@ -318,7 +347,9 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         raise ConfigError(f"找不到配置文件 {p}。用 --config 指定 sources.yaml 的位置。") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{p}: 配置文件必须是 UTF-8 编码 ({exc})") from exc
-    return parse_config(raw_text, str(p))
+    config = parse_config(raw_text, str(p))
+    config.check_notify_env()
+    return config
 
 
 def parse_config(text: str, filename: str = "sources.yaml") -> Config:

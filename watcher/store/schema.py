@@ -239,4 +239,9 @@ MIGRATIONS: tuple[str, ...] = (
         ORDER BY v.id LIMIT 1
     ) WHERE origin = 'attachment';
     """,
+    # 6: what part of a delivery was already acknowledged (mail recipients, chat message parts),
+    # so a retry never sends those again
+    """
+    ALTER TABLE deliveries ADD COLUMN progress_json TEXT;
+    """,
 )

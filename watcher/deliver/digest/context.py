@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from watcher.analysis.directions import directions_for_period
 from watcher.config import DigestSettings
+from watcher.deliver.channels.redaction import redact
 from watcher.labels import LEVEL_LABEL
 from watcher.models import LEVELS, Direction
 from watcher.periods import DEFAULT_TZ, parse_week, week_bounds, week_day
@@ -431,7 +432,8 @@ def _operations(store: DigestStore, start: str, end: str, directions_error: str)
     return OpsInfo(
         failed_sources=failures,
         dead=tuple(
-            (str(r["title"]), str(r["channel_label"]), str(r["last_error"] or ""))
+            # redact again: labels stored by older versions kept path tokens
+            (str(r["title"]), redact(str(r["channel_label"])), str(r["last_error"] or ""))
             for r in undelivered
             if r["status"] == "dead"
         ),
