@@ -7,6 +7,7 @@ from watcher.cli import (  # noqa: F401  (imported for their @main.command side 
     directions_cmd,
     ingest_cmd,
     text_cmd,
+    user_cmd,
     web_cmd,
 )
 from watcher.cli._app import main

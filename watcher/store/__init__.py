@@ -36,21 +36,25 @@ from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
+from watcher.store.users import AuditRow, SessionRow, UserRow, UsersMixin
 
 __all__ = [
+    "AuditRow",
     "ChangeRow",
     "ComparisonRow",
     "DocumentRow",
     "LinkRow",
+    "SessionRow",
     "SourceRow",
     "Store",
+    "UserRow",
     "VersionResult",
     "VersionRow",
     "utcnow",
 ]
 
 
-class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
+class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, UsersMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle
