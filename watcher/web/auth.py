@@ -364,15 +364,22 @@ class Auth:
             return response
 
     def _login_page(
-        self, store: AuthStore, request: Request, nonce: str, status: int, error: str = ""
+        self,
+        store: AuthStore,
+        request: Request,
+        nonce: str,
+        status: int,
+        error: str = "",
+        next_: str | None = None,
     ) -> Response:
+        """The form; ``next_`` (else ``?next=``) is where a successful login goes."""
         notice = "你已退出登录。" if request.query_params.get("out") == "1" else ""
         return self.pages.render(
             "login.html",
             status,
             title="登录",
             login_token=self._csrf(store, nonce),
-            next=_safe_next(request.query_params.get("next")),
+            next=_safe_next(next_ or request.query_params.get("next")),
             error=error,
             notice=notice,
         )
@@ -392,32 +399,42 @@ class Auth:
                     message="登录表单已失效或浏览器没有带上本站的 Cookie。请允许本站使用 Cookie，"
                     "然后重新打开登录页再试。",
                 )
-            name, password = (
-                str(form.get("username") or "").strip(),
-                str(form.get("password") or ""),
-            )
+            name = str(form.get("username") or "").strip()
+            next_ = _safe_next(str(form.get("next") or ""))
             wait = self.throttle.wait_seconds(self.throttle.key(name, _address(request)))
             if wait:
                 page = self._login_page(
-                    store, request, nonce or "", 429, f"登录失败次数过多，请 {wait} 秒后再试。"
+                    store,
+                    request,
+                    nonce or "",
+                    429,
+                    f"登录失败次数过多，请 {wait} 秒后再试。",
+                    next_,
                 )
                 page.headers["Retry-After"] = str(wait)
                 return page
-            account = self._check_password(store, request, name, password)
+            account = self._check_password(store, request, name, str(form.get("password") or ""))
             if account is None:
-                return self._login_page(store, request, nonce or "", 200, "用户名或口令不正确。")
-            sid = secrets.token_urlsafe(32)
-            expires = self.clock() + timedelta(seconds=self.max_age)
-            store.start_session(
-                _hash(sid),
-                user_name=account.name,
-                fingerprint=account.fingerprint,
-                expires_at=_iso(expires),
-                ip=_address(request),
-            )
-            response = RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
-            self._set_cookie(request, response, store, s=sid)
-            return response
+                return self._login_page(
+                    store, request, nonce or "", 200, "用户名或口令不正确。", next_
+                )
+            return self._start_session(request, store, account, next_)
+
+    def _start_session(
+        self, request: Request, store: AuthStore, account: Account, next_: str
+    ) -> Response:
+        """A new session id at every login (an id planted before it is worth nothing)."""
+        sid = secrets.token_urlsafe(32)
+        store.start_session(
+            _hash(sid),
+            user_name=account.name,
+            fingerprint=account.fingerprint,
+            expires_at=_iso(self.clock() + timedelta(seconds=self.max_age)),
+            ip=_address(request),
+        )
+        response = RedirectResponse(next_, status_code=303)
+        self._set_cookie(request, response, store, s=sid)
+        return response
 
     def logout(
         self, request: Request, store: AuthStore, viewer: Viewer, form: FormData
