@@ -101,7 +101,9 @@ def test_user_commands_keep_only_an_argon2_hash_and_log_every_change(db: Path) -
     code, out = _cli(db, "user", "add", "有 空格", input="long-enough\nlong-enough\n")
     assert code == 2 and "用户名" in out
     code, out = _cli(db, "user", "add", "carol", input="long-enough\nnot-the-same\n" * 2)
-    assert code == 1 and "do not match" in out and "carol" not in _cli(db, "user", "list")[1]
+    assert (
+        code == 2 and "两次输入的口令不一致" in out and "carol" not in _cli(db, "user", "list")[1]
+    )
     code, out = _cli(db, "user", "remove", VIEWER)
     assert code == 0 and VIEWER not in _cli(db, "user", "list")[1]
     code, out = _cli(db, "user", "remove", VIEWER)

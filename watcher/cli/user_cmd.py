@@ -55,9 +55,9 @@ def user_add(app: AppContext, name: str, role: str, update: bool) -> None:
             raise AccountError(
                 f"账号 {name} 已存在。要改它的角色或口令请加 --update，要删除请用 watcher user remove {name}。"
             )
-        password = click.prompt(
-            "口令", hide_input=True, confirmation_prompt="再输入一遍口令", err=True
-        )
+        password = click.prompt("口令", hide_input=True, err=True)
+        if click.prompt("再输入一遍口令", hide_input=True, err=True) != password:
+            raise AccountError("两次输入的口令不一致，账号没有改动。请重新运行这条命令。")
         created = store.save_user(name, role, hash_password(password), actor=_actor())
     what = "已添加" if created else "已修改"
     click.echo(
