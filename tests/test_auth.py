@@ -363,6 +363,19 @@ def test_the_audit_log_shows_editors_who_did_what_when(db: Path, clock: Clock) -
     assert "登录失败" in page and "添加账号" in page and "testclient" in page
 
 
+def test_pages_cannot_be_framed_and_personal_pages_are_not_cached(db: Path, clock: Clock) -> None:
+    client = _client(db, clock)
+    anonymous = client.get("/")
+    assert anonymous.headers["x-frame-options"] == "DENY"
+    assert anonymous.headers["x-content-type-options"] == "nosniff"
+    assert "no-store" not in anonymous.headers.get("cache-control", "")
+    _login(client, EDITOR, EDITOR_PW)
+    for path in ("/desk", "/", "/login"):
+        page = client.get(path)
+        assert page.headers["x-frame-options"] == "DENY", path
+        assert page.headers["cache-control"] == "private, no-store", path
+
+
 # --------------------------------------------------------------------------- in a real browser
 
 

@@ -19,8 +19,6 @@ from watcher.periods import local_time
 
 __all__ = ["user", "user_add", "user_list", "user_remove"]
 
-_ROLE_LABEL = {"editor": "编辑", "viewer": "查看者"}
-
 
 def _actor() -> str:
     try:
@@ -47,7 +45,7 @@ def user() -> None:
 @pass_app
 def user_add(app: AppContext, name: str, role: str, update: bool) -> None:
     """添加网页账号 NAME，口令在终端输入两次（只保存 argon2 散列）。"""
-    from watcher.web.accounts import check_name, hash_password
+    from watcher.web.accounts import ROLE_LABEL, check_name, hash_password
 
     name = check_name(name)
     with app.open_store() as store:
@@ -61,7 +59,7 @@ def user_add(app: AppContext, name: str, role: str, update: bool) -> None:
         created = store.save_user(name, role, hash_password(password), actor=_actor())
     what = "已添加" if created else "已修改"
     click.echo(
-        f"{what}{_ROLE_LABEL[role]}账号 {name}。" + ("" if created else "它原有的登录已失效。")
+        f"{what}{ROLE_LABEL[role]}账号 {name}。" + ("" if created else "它原有的登录已失效。")
     )
 
 
@@ -69,19 +67,20 @@ def user_add(app: AppContext, name: str, role: str, update: bool) -> None:
 @pass_app
 def user_list(app: AppContext) -> None:
     """列出网页账号及其角色。"""
+    from watcher.web.accounts import ROLE_LABEL, env_account
+
     settings = app.config().settings if Path(app.config_arg).exists() else Settings()
     with app.open_store() as store:
         rows = store.users()
-    env_name = os.environ.get("WATCHER_WEB_USER")
-    if not rows and not env_name:
+    env = env_account(os.environ)
+    if not rows and env is None:
         click.echo("还没有网页账号。用 watcher user add 用户名 --role editor 添加。")
         return
     for row in rows:
         when = local_time(row.updated_at, settings.timezone)
-        click.echo(f"{row.name}\t{_ROLE_LABEL[row.role]}\t修改于 {when}")
-    if env_name and env_name not in {r.name for r in rows}:
-        role = os.environ.get("WATCHER_WEB_ROLE") or "editor"
-        click.echo(f"{env_name}\t{_ROLE_LABEL.get(role, role)}\t来自环境变量 WATCHER_WEB_USER")
+        click.echo(f"{row.name}\t{ROLE_LABEL[row.role]}\t修改于 {when}")
+    if env is not None and env.name not in {r.name for r in rows}:
+        click.echo(f"{env.name}\t{ROLE_LABEL[env.role]}\t来自环境变量 WATCHER_WEB_USER")
 
 
 @user.command("remove")

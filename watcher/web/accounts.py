@@ -25,6 +25,7 @@ from watcher.errors import AccountError
 
 __all__ = [
     "ROLES",
+    "ROLE_LABEL",
     "Account",
     "LoginThrottle",
     "check_name",
@@ -35,11 +36,13 @@ __all__ = [
 ]
 
 ROLES = ("editor", "viewer")
+ROLE_LABEL = {"editor": "编辑", "viewer": "查看者"}
 MIN_PASSWORD = 8
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
 _HASHER = argon2.PasswordHasher()  # RFC 9106 low-memory profile: argon2id, 64 MiB, t=3, p=4
 # Verified when the name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY = _HASHER.hash("policy-watcher: no such account")
+_MAX_RECORDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,9 @@ class LoginThrottle:
         now = self.clock().timestamp()
         with self._lock:
             stale = [k for k, r in self._records.items() if now - r.last > self.forget]
+            if len(self._records) - len(stale) > _MAX_RECORDS:  # a spray of names: keep the newest
+                by_age = sorted(self._records, key=lambda k: self._records[k].last)
+                stale = by_age[: len(by_age) // 2]
             for k in stale:
                 del self._records[k]
             rec = self._records.setdefault(key, _Failures(0, now))

@@ -35,13 +35,18 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from watcher.config import WebSettings
 from watcher.errors import ConfigError
 from watcher.store import AuditRow, SessionRow, UserRow
-from watcher.web.accounts import Account, LoginThrottle, env_account, verify_password
+from watcher.web.accounts import (
+    ROLE_LABEL,
+    Account,
+    LoginThrottle,
+    env_account,
+    verify_password,
+)
 from watcher.web.pages import Pages
 
 __all__ = ["Auth", "AuthOptions", "AuthStore", "Viewer", "template_context"]
 
 COOKIE = "watcher_session"
-ROLE_LABEL = {"editor": "编辑", "viewer": "查看者"}
 ACTION_LABEL = {
     "login": "登录",
     "logout": "退出",
