@@ -161,6 +161,7 @@ def test_a_viewer_reads_but_is_refused_the_editors_pages(db: Path, clock: Clock)
     for path in ("/desk", "/audit"):
         refused = client.get(path)
         assert refused.status_code == 403 and "只对编辑开放" in refused.text, path
+        assert f"{VIEWER}（查看者）" in refused.text and "退出" in refused.text, path
     assert "编辑台" not in client.get("/").text
 
 

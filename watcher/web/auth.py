@@ -314,11 +314,9 @@ class Auth:
         def endpoint(request: Request) -> Response:
             with self.open_store() as store:
                 viewer = self.identify(request, store)
-                refused = self._refusal(request, viewer, need)
-                if refused is not None:
-                    return refused
                 with _as(viewer):
-                    return handler(request, store)
+                    refused = self._refusal(request, viewer, need)
+                    return refused if refused is not None else handler(request, store)
 
         return endpoint
 
@@ -335,10 +333,10 @@ class Auth:
         def checked(request: Request, form: FormData) -> Response:
             with self.open_store() as store:
                 viewer = self.identify(request, store)
-                refused = self._refusal(request, viewer, need)
-                if refused is not None:
-                    return refused
                 with _as(viewer):
+                    refused = self._refusal(request, viewer, need)
+                    if refused is not None:
+                        return refused
                     if viewer.session_hash is None or not hmac.compare_digest(
                         str(form.get("csrf_token") or ""), viewer.csrf_token
                     ):
