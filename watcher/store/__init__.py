@@ -36,6 +36,7 @@ from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
+from watcher.store.terms import TermsMixin
 from watcher.store.users import AuditRow, SessionRow, UserRow, UsersMixin
 
 __all__ = [
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, UsersMixin):
+class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin, UsersMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle
