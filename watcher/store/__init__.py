@@ -105,6 +105,10 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin
                 )
             for number in range(version, len(MIGRATIONS)):
                 with self.transaction():
+                    # another process may have migrated since the read above: BEGIN IMMEDIATE
+                    # holds the write lock now, so this second read is the true one
+                    if int(self.conn.execute("PRAGMA user_version").fetchone()[0]) > number:
+                        continue
                     for statement in _statements(MIGRATIONS[number]):
                         self.conn.execute(statement)
                     self.conn.execute(f"PRAGMA user_version={number + 1}")
