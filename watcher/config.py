@@ -38,6 +38,7 @@ __all__ = [
     "Settings",
     "Source",
     "Topic",
+    "WebSettings",
     "default_store_path",
     "load_config",
     "parse_config",
@@ -228,6 +229,21 @@ class NotifySettings(_Model):
     min_severity: Literal["info", "notice", "warning", "critical"] = "notice"
 
 
+class WebSettings(_Model):
+    """The web UI's accounts and sessions (the accounts themselves: ``watcher user add``)."""
+
+    #: every page needs a login, even on 127.0.0.1 (beyond loopback it always does)
+    login_required: bool = False
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    #: environment variable holding the key that signs session cookies; unset → a random key
+    #: kept in the store
+    secret_env: str = "WATCHER_SESSION_SECRET"
+    #: wrong passwords in a row (per account name and client address) before logins slow down
+    login_failures: int = Field(default=5, ge=1)
+    lockout_seconds: float = Field(default=60.0, gt=0)  # first wait; doubles with each failure
+    lockout_max_seconds: float = Field(default=3600.0, gt=0)
+
+
 class Topic(_Model):
     name: str
     keywords: tuple[str, ...] = Field(min_length=1)
@@ -255,6 +271,7 @@ class Settings(_Model):
     digest: DigestSettings = DigestSettings()
     directions: DirectionSettings = DirectionSettings()
     notify: NotifySettings = NotifySettings()
+    web: WebSettings = WebSettings()
     health_failures: int = Field(default=3, ge=1)  # consecutive failed runs before an alert
     fetch_log_days: int = Field(default=90, ge=1)
     heartbeat_stale_seconds: int = Field(default=300, ge=10)

@@ -16,12 +16,14 @@ carries on with the next source.
     │   └── LayoutChangedError a page whose selectors stopped matching (a site redesign)
     ├── StoreError           the SQLite store cannot be opened, migrated, written or locked
     ├── CompareError         two documents cannot be compared (e.g. one has no text)
-    └── NotifyError          a channel URL is malformed or a delivery failed
+    ├── NotifyError          a channel URL is malformed or a delivery failed
+    └── AccountError         a web account cannot be created or changed (name, role, password)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AccountError",
     "BlockedError",
     "CompareError",
     "ConfigError",
@@ -113,3 +115,9 @@ class CompareError(WatcherError):
 
 class NotifyError(WatcherError):
     """A notification channel is misconfigured or a delivery failed."""
+
+
+class AccountError(WatcherError):
+    """A web account cannot be created or changed: bad name, unknown role, weak password."""
+
+    exit_code = 2

@@ -8,6 +8,7 @@ from watcher.cli import (  # noqa: F401  (imported for their @main.command side 
     documents_cmd,
     ingest_cmd,
     text_cmd,
+    user_cmd,
     web_cmd,
 )
 from watcher.cli._app import main

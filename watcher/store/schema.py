@@ -244,4 +244,34 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE deliveries ADD COLUMN progress_json TEXT;
     """,
+    # 7: web accounts (editors and viewers, argon2 hashes), their login sessions (only a hash of
+    # each session id is kept) and the audit log of who did what when
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('editor', 'viewer')),
+        password_hash TEXT NOT NULL,      -- argon2id, PHC string form
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,         -- sha256 of the session id the cookie carries
+        user_name TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,        -- of the password hash: a new password ends old sessions
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        ip TEXT
+    );
+    CREATE INDEX sessions_user ON sessions(user_name);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,              -- account name, or cli:<os user> for commands
+        action TEXT NOT NULL,             -- login | logout | login_failed | user_added | ...
+        target TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        ip TEXT
+    );
+    CREATE INDEX audit_at ON audit(at);
+    """,
 )

@@ -90,8 +90,13 @@ class Pages:
     """The page handlers, bound to a template environment and the configured time zone."""
 
     def __init__(
-        self, timezone: str = DEFAULT_TZ, clock: Callable[[], datetime] | None = None
+        self,
+        timezone: str = DEFAULT_TZ,
+        clock: Callable[[], datetime] | None = None,
+        context: Callable[[], dict[str, Any]] = dict,
     ) -> None:
+        """``context`` adds what every page needs per request (who is logged in)."""
+        self.context = context
         self.timezone = timezone
         self.clock = clock or (lambda: datetime.now(ZoneInfo(timezone)))
         self.env = Environment(
@@ -108,7 +113,7 @@ class Pages:
         }
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(name).render(**self.common, **context)
+        html = self.env.get_template(name).render(**self.common, **self.context(), **context)
         return HTMLResponse(html, status_code=status_code)
 
     def not_found(self, message: str) -> HTMLResponse:
