@@ -21,7 +21,6 @@ from tests.support.hostile import pathological_pdf
 from tests.support.loopback import LoopbackServer, Reply
 from watcher.config import parse_config
 from watcher.ingest.attachments import MAX_TEXT_CHARS
-from watcher.ingest.sandbox import Budget, extract_isolated
 from watcher.pipeline.cycle import Pipeline
 from watcher.store import Store
 
@@ -206,6 +205,8 @@ def _docx(paragraphs: list[str]) -> bytes:
 
 
 def test_a_docx_past_the_text_cap_is_cut_with_a_reason() -> None:
+    from watcher.ingest.sandbox import Budget, extract_isolated
+
     rng = random.Random(7)
     alphabet = "职业教育产教融合实训基地建设规划发展改革创新人才培养质量体系"
     paragraphs = ["".join(rng.choices(alphabet, k=1_000_000)) for _ in range(6)]

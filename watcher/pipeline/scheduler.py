@@ -1,11 +1,17 @@
-"""The daemon's clock: APScheduler jobs for every source, the delivery worker, the weekly digest,
-housekeeping and the heartbeat.
+"""The daemon's clock: APScheduler jobs for every source, the ranking of research directions,
+the delivery worker, the weekly digest, housekeeping and the heartbeat.
 
 The only module that owns time. One job per source (its own interval or cron, with jitter,
 misfires coalesced, ``max_instances=1`` so a source never runs twice at once); after downtime
 each overdue source runs once at start, not once per missed interval, and a week whose digest
 was missed is produced at start. Every job opens its own ``Store`` (SQLite connections belong
-to one thread). ``reload()`` re-reads the configuration and reschedules without losing state.
+to one thread). The outbox job starts one sender thread per channel and returns, so a slow
+channel never holds up the others or the next outbox run. ``reload()`` re-reads the
+configuration and reschedules without losing state.
+
+Source jobs never rank research directions: the ranking job checks every RANKING_CHECK_SECONDS
+and ranks only when something new was stored and ``directions.rank_every_minutes`` have passed
+since the last ranking (``RankingJob``); the digest job ranks first when anything is unranked.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +36,7 @@ from watcher.config import WEEKDAYS, Config, Source
 from watcher.errors import StoreError, WatcherError
 from watcher.periods import iso_week
 from watcher.pipeline.cycle import Pipeline, cycle_lock
+from watcher.pipeline.ranking import RankingJob
 from watcher.store import Store
 
 __all__ = ["Daemon", "last_due_digest_week"]
@@ -39,6 +46,8 @@ log = logging.getLogger("watcher.daemon")
 HEARTBEAT_SECONDS = 10.0
 OUTBOX_SECONDS = 30.0
 STORAGE_BACKOFF_SECONDS = 15.0
+#: How often the ranking job looks whether a ranking is due (it ranks far less often).
+RANKING_CHECK_SECONDS = 60.0
 
 
 def last_due_digest_week(config: Config, now: datetime) -> str:
@@ -77,8 +86,10 @@ class Daemon:
         self._storage_failures = 0
         self._paused_until: datetime | None = None
         self.cycles = 0
+        self.ranking = RankingJob(clock)
         self._lock = threading.Lock()
         self._held = ExitStack()
+        self._senders: dict[str, threading.Thread] = {}  # one delivery thread per channel
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -113,6 +124,12 @@ class Daemon:
             next_run_time=self.clock(),
             replace_existing=True,
         )
+        self.scheduler.add_job(
+            self._guarded(self._rank_directions),
+            IntervalTrigger(seconds=RANKING_CHECK_SECONDS),
+            id="directions",
+            replace_existing=True,
+        )
         self._schedule_digest()
         self.scheduler.add_job(
             self._guarded(self._housekeeping),
@@ -138,7 +155,7 @@ class Daemon:
             if not any(
                 t.name.startswith("ThreadPoolExecutor") and t.is_alive()
                 for t in threading.enumerate()
-            ):
+            ) and not any(t.is_alive() for t in self._senders.values()):
                 finished = True
                 break
             self.stopping.wait(0.1)
@@ -317,7 +334,7 @@ class Daemon:
         except WatcherError:
             return
         with self._open() as store:
-            pipeline = Pipeline(config, store, stop=self.stopping)
+            pipeline = Pipeline(config, store, stop=self.stopping, rank=False)
             report = asyncio.run(pipeline.run_cycle([source.id]))
         with self._lock:
             self.cycles += 1
@@ -337,30 +354,69 @@ class Daemon:
                 },
             )
 
+    def _rank_directions(self, *, force: bool = False) -> None:
+        """Re-rank research directions when due (see RankingJob); never fatal to the daemon."""
+        if self.stopping.is_set() and not force:
+            return
+        try:
+            with self._open() as store:
+                if self.ranking.run(store, self.config, force=force):
+                    log.info("research directions ranked", extra={"runs": self.ranking.runs})
+        except StoreError:
+            raise  # the job's guard pauses the daemon
+        except WatcherError:
+            log.exception("research directions could not be ranked")
+
     def _heartbeat(self) -> None:
         with self._open() as store:
             store.heartbeat()
 
     def _deliver(self) -> None:
+        """Start a sender for each channel whose previous one has finished, and return at once:
+        a slow channel only delays itself, never the others or the next outbox run."""
         if self.stopping.is_set():
             return
-        from watcher.deliver.outbox import channels_from_config, deliver_pending
+        from watcher.deliver.outbox import channels_from_config
 
         channels = channels_from_config(self.config)
         if not channels:
             return
+        keys = frozenset(channels)
+        groups: list[tuple[str, Mapping[str, Any], Callable[[str], bool]]] = [
+            (key, {key: channel}, key.__eq__) for key, channel in channels.items()
+        ]
+        # deliveries to channels no longer configured fail (and are given up) on their own
+        groups.append(("removed", channels, lambda key: key not in keys))
+        for name, chosen, only in groups:
+            running = self._senders.get(name)
+            if running is not None and running.is_alive():
+                continue
+            sender = threading.Thread(
+                target=self._send, args=(chosen, only), name=f"deliver-{name[:8]}", daemon=True
+            )
+            self._senders[name] = sender
+            sender.start()
+
+    def _send(self, channels: Mapping[str, Any], only: Callable[[str], bool]) -> None:
+        from watcher.deliver.outbox import deliver_pending
+
         try:
             with self._open() as store:
-                report = deliver_pending(store, channels, self.config.settings.notify)
-        except StoreError as exc:  # a `watcher deliver` is running: it sends them
-            log.info("deliveries skipped", extra={"reason": str(exc)})
+                report = deliver_pending(store, channels, self.config.settings.notify, only=only)
+        except WatcherError as exc:
+            log.error("deliveries failed: %s", exc)
             return
-        log.info("deliveries", extra={"report": str(report)})
+        except Exception:  # a sender thread has no job listener: log it like a failed job
+            log.exception("deliveries crashed")
+            return
+        if report.attempted or report.busy:
+            log.info("deliveries", extra={"report": report.summary()})
 
     def _digest(self, week: str | None = None) -> None:
         from watcher.deliver.digest import build_digest, queue_digest
 
         week = week or last_due_digest_week(self.config, self.clock())
+        self._rank_directions(force=True)  # the digest reads the stored ranking
         with self._open() as store:
             digest = build_digest(
                 store, week, self.config.settings.digest, tz=self.config.settings.timezone

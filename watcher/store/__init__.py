@@ -38,21 +38,26 @@ from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
+from watcher.store.terms import TermsMixin
+from watcher.store.users import AuditRow, SessionRow, UserRow, UsersMixin
 
 __all__ = [
+    "AuditRow",
     "ChangeRow",
     "ComparisonRow",
     "DocumentRow",
     "LinkRow",
+    "SessionRow",
     "SourceRow",
     "Store",
+    "UserRow",
     "VersionResult",
     "VersionRow",
     "utcnow",
 ]
 
 
-class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
+class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin, UsersMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle
@@ -150,6 +155,10 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
                 )
             for number in range(version, len(MIGRATIONS)):
                 with self.transaction():
+                    # another process may have migrated since the read above: BEGIN IMMEDIATE
+                    # holds the write lock now, so this second read is the true one
+                    if int(self.conn.execute("PRAGMA user_version").fetchone()[0]) > number:
+                        continue
                     for statement in _statements(MIGRATIONS[number]):
                         self.conn.execute(statement)
                     self.conn.execute(f"PRAGMA user_version={number + 1}")

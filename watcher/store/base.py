@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from watcher.errors import StoreError
 
-__all__ = ["Clock", "StoreBase", "storage_error", "utcnow"]
+__all__ = ["Clock", "StoreBase", "row_as", "storage_error", "utcnow"]
 
 Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+R = TypeVar("R")
+
+
+def row_as(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
+    """A row dict as the frozen dataclass ``cls``, ignoring columns it does not name."""
+    if row is None:
+        return None
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in row.items() if k in names})
 
 
 def storage_error(path: Path, exc: sqlite3.Error) -> StoreError:

@@ -1,119 +1,78 @@
-"""Read-only web UI over the store: documents, versions, side-by-side diffs, policy comparisons,
-digests, the Atom feed of alerts and ``/healthz``.
+"""The web UI over the store: documents, versions, side-by-side diffs, policy comparisons,
+digests, the Atom feed of alerts and ``/healthz``; logins for editors and viewers, the editors'
+audit log and (a placeholder for now) the 编辑台 at ``/desk``.
 
-A Starlette app; the pages live in ``pages``. It never writes: only GET/HEAD routes exist. Each
-request opens the store for itself, so the app can be served by any ASGI server with threads.
-Works without JavaScript.
+A Starlette app; the pages live in ``pages``, logins and sessions in ``auth``, accounts in
+``accounts``. The read pages only read; the only writes are sessions and audit rows (login,
+logout) and, later, the editors' forms, every one a POST with a CSRF token. Each request opens
+the store for itself, so the app can be served by any ASGI server with threads. Works without
+JavaScript.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import secrets
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from watcher.errors import WatcherError
 from watcher.periods import DEFAULT_TZ
 from watcher.store import Store
-from watcher.web.pages import Pages, WebStore
+from watcher.web.auth import COOKIE, Auth, AuthOptions, template_context
+from watcher.web.pages import Pages
 
-__all__ = ["auth_from_env", "create_app"]
-
-Handler = Callable[[Request, WebStore], Response]
-
-
-class _BasicAuth(BaseHTTPMiddleware):
-    def __init__(self, app: Any, user: str, password: str) -> None:
-        super().__init__(app)
-        self.user, self.password = user, password
-
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path == "/healthz":
-            return await call_next(request)
-        header = request.headers.get("authorization", "")
-        if header.startswith("Basic "):
-            # Bytes, not str: compare_digest refuses non-ASCII str (a 教研所2026 password).
-            try:
-                user, _, password = base64.b64decode(header[6:], validate=True).partition(b":")
-            except (binascii.Error, ValueError):
-                user, password = b"", b""
-            ok_user = secrets.compare_digest(user, self.user.encode("utf-8"))
-            if secrets.compare_digest(password, self.password.encode("utf-8")) and ok_user:
-                return await call_next(request)
-        return PlainTextResponse(
-            "需要登录",
-            status_code=401,
-            headers={"WWW-Authenticate": 'Basic realm="policy-watcher"'},
-        )
-
-
-#: sent with every response: no scripts at all (the UI has none), styles only inline from us,
-#: never framed, no MIME sniffing, no Referer carrying document URLs to other sites
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-
-#: SQLite's INTEGER is 64-bit signed: a larger id in a path names nothing
-_MAX_ID = 2**63 - 1
-
-
-class _SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+__all__ = ["AuthOptions", "create_app"]
 
 
 def create_app(
     store_path: Path,
     *,
-    auth: tuple[str, str] | None = None,
+    auth: AuthOptions | None = None,
     timezone: str = DEFAULT_TZ,
     clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
-    """The ASGI app over the store at ``store_path``; ``auth`` = (user, password) enables Basic
-    auth; times are shown in ``timezone``; ``clock`` (tests) says what "this week" is."""
-    pages = Pages(timezone, clock)
+    """The ASGI app over the store at ``store_path``; ``auth`` says who must log in (by
+    default only the editors' pages need a login); times are shown in ``timezone``; ``clock``
+    (tests) says what "this week" is and drives sessions and the login throttle."""
+    now = clock or (lambda: datetime.now(ZoneInfo(timezone)))
+    pages = Pages(timezone, now, context=template_context)
 
-    def with_store(handler: Handler) -> Callable[[Request], Response]:
+    def store_clock() -> datetime:
+        return now().astimezone(UTC)
+
+    def open_store() -> Store:
+        if os.access(store_path.parent, os.W_OK):
+            return Store.open(store_path, clock=store_clock)
+        # A read-only mount (or a store on read-only media): the pages read, logins cannot
+        # be recorded and say so (StoreError → 503 below).
+        return Store.open_readonly(store_path, clock=store_clock)
+
+    guard = Auth(open_store, pages, auth or AuthOptions(), now)
+
+    def with_store(handler: Any, need: str | None = "read") -> Callable[[Request], Response]:
+        page = guard.page(handler, need)
+
         def endpoint(request: Request) -> Response:
-            ids = [v for v in request.path_params.values() if isinstance(v, int)]
-            if any(v > _MAX_ID for v in ids):
+            # SQLite's INTEGER is 64-bit signed: a larger id in a path names nothing.
+            if any(isinstance(v, int) and v > _MAX_ID for v in request.path_params.values()):
                 return PlainTextResponse("没有这个页面。", status_code=404)
-            try:
-                with Store.open_readonly(store_path) as store:
-                    return handler(request, store)
-            except WatcherError as exc:
-                return PlainTextResponse(f"暂时无法读取数据库: {exc}", status_code=503)
+            return page(request)
 
         return endpoint
 
     def healthz(request: Request) -> Response:
         try:
-            with Store.open_readonly(store_path) as store:
+            with open_store() as store:
                 beat = store.last_heartbeat()
                 ok = store.integrity_ok()
         except WatcherError as exc:
@@ -133,13 +92,64 @@ def create_app(
         Route("/digests/{name}", with_store(pages.digest)),
         Route("/feed.atom", with_store(pages.feed)),
         Route("/healthz", healthz),
+        Route("/login", guard.login_form, methods=["GET"]),
+        Route("/login", guard.login, methods=["POST"]),
+        Route("/logout", guard.action(guard.logout, need="viewer"), methods=["POST"]),
+        Route("/audit", guard.page(guard.audit, need="editor")),
+        Route("/desk", guard.page(guard.desk, need="editor")),
     ]
-    middleware = [Middleware(_SecurityHeaders)]
-    if auth:
-        middleware.append(Middleware(_BasicAuth, user=auth[0], password=auth[1]))
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(_Hardened)],
+        exception_handlers={WatcherError: _unavailable},
+    )
 
 
-def auth_from_env() -> tuple[str, str] | None:
-    user, password = os.environ.get("WATCHER_WEB_USER"), os.environ.get("WATCHER_WEB_PASSWORD")
-    return (user, password) if user and password else None
+def _unavailable(request: Request, exc: Exception) -> Response:
+    """A store that cannot be read or written right now: one Chinese line, not a 500 page."""
+    return PlainTextResponse(f"暂时无法使用数据库: {exc}", status_code=503)
+
+
+_MAX_ID = 2**63 - 1
+
+
+class _Hardened:
+    """Headers every response gets: no framing by other sites (clickjacking of the editors'
+    buttons), no MIME sniffing, no full URLs in Referer; and no caching of a page made for a
+    logged-in person (it holds their CSRF token)."""
+
+    _ALWAYS = (
+        # The UI has no scripts at all; its styles are inline <style> blocks.
+        (
+            b"content-security-policy",
+            b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+            b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = dict(scope.get("headers") or ())
+        personal = b"authorization" in raw or COOKIE.encode() in raw.get(b"cookie", b"")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or ())
+                present = {k.lower() for k, _ in headers}
+                extra = [
+                    *self._ALWAYS,
+                    *([(b"cache-control", b"private, no-store")] if personal else []),
+                ]
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
