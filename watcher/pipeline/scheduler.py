@@ -199,7 +199,8 @@ class Daemon:
         if self.identity is not None and current != self.identity:
             self._store_lost("已被删除" if current is None else "已被替换为另一个文件")
             raise StoreError(str(self.failure))
-        return Store.open(self.store_path, create=False)
+        # Before start() (a job run by hand) there is no file to be faithful to yet.
+        return Store.open(self.store_path, create=self.identity is None)
 
     def _store_lost(self, what: str) -> None:
         with self._lock:
