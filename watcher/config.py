@@ -16,9 +16,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import soupsieve
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from watcher.errors import ConfigError, WatcherError
@@ -31,6 +33,7 @@ __all__ = [
     "DetailRules",
     "DigestSettings",
     "DirectionSettings",
+    "ExtractSettings",
     "FetchSettings",
     "ListSpec",
     "NotifySettings",
@@ -44,6 +47,9 @@ __all__ = [
     "parse_config",
     "split_notify_urls",
 ]
+
+#: the digest's weekday, as the scheduler's cron trigger spells it
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 _URL_SEPARATOR = re.compile(r"\s+|,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
@@ -165,6 +171,20 @@ class Source(_Model):
         default=100, ge=0
     )  # known documents re-fetched (conditional GET) per run
 
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str | None) -> str | None:
+        # The scheduler builds its trigger the same way: what passes here cannot fail there.
+        if v is not None:
+            try:
+                CronTrigger.from_crontab(v, timezone=ZoneInfo("UTC"))
+            except ValueError:
+                raise ValueError(
+                    f"不是有效的 crontab 表达式 {v!r}；"
+                    '请写 5 段：分 时 日 月 星期，例如 "0 */2 * * *"'
+                ) from None
+        return v
+
     @field_validator("level", mode="before")
     @classmethod
     def _level(cls, v: object) -> object:
@@ -196,6 +216,14 @@ class FetchSettings(_Model):
     max_retry_after_seconds: float = Field(default=120.0, ge=0)
 
 
+class ExtractSettings(_Model):
+    """Budgets for reading one attachment (PDF/DOCX/OFD) in its worker process."""
+
+    cpu_seconds: float = Field(default=60.0, gt=0)
+    memory_mb: int = Field(default=1536, ge=256)
+    max_pages: int = Field(default=3000, ge=1)
+
+
 class DigestSettings(_Model):
     name: str = "高等职业教育动态"
     publisher: str = "高等职业教育研究所"
@@ -208,6 +236,13 @@ class DigestSettings(_Model):
     hour: int = Field(default=16, ge=0, le=23)
     minute: int = Field(default=0, ge=0, le=59)
     max_directions: int = Field(default=5, ge=1)
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, v: str) -> str:
+        if v not in WEEKDAYS:
+            raise ValueError(f"星期 {v!r} 无效；请写 {'、'.join(WEEKDAYS)} 之一（如周五写 fri）")
+        return v
 
     @field_validator("anchor_week", mode="before")
     @classmethod
@@ -268,6 +303,7 @@ class DirectionSettings(_Model):
 class Settings(_Model):
     timezone: str = "Asia/Shanghai"
     fetch: FetchSettings = FetchSettings()
+    extract: ExtractSettings = ExtractSettings()
     digest: DigestSettings = DigestSettings()
     directions: DirectionSettings = DirectionSettings()
     notify: NotifySettings = NotifySettings()
@@ -276,6 +312,15 @@ class Settings(_Model):
     fetch_log_days: int = Field(default=90, ge=1)
     heartbeat_stale_seconds: int = Field(default=300, ge=10)
     base_url: str | None = None  # public URL of the web UI, for links
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知的时区 {v!r}；请写 IANA 时区名，例如 Asia/Shanghai") from None
+        return v
 
 
 class Config(_Model):

@@ -108,10 +108,14 @@ def run(app: AppContext, demo: bool, log_json: bool) -> None:
 
         with Store.open(store_path) as store:
             store.set_meta("daemon_pid", str(os.getpid()))
-        while not stop.wait(1.0):
+        while not stop.wait(1.0) and daemon.failure is None:
             pass
         clean = daemon.stop(timeout=8.0)
         log.info("stopped", extra={"clean": clean, "source_runs": daemon.cycles})
+    if daemon.failure is not None:
+        click.echo(f"错误: {daemon.failure}", err=True)
+        sys.stderr.flush()
+        os._exit(StoreError.exit_code)
     if not clean:
         os._exit(0)  # abandoned threads: every write is atomic, nothing is half-written
 
@@ -124,9 +128,15 @@ def health(app: AppContext) -> None:
 
     stale = _stale_seconds(app)
     try:
-        with Store.open(app.store_path) as store:
+        with Store.open(app.store_path, create=False) as store:
             beat = store.last_heartbeat()
+            started_on = store.get_meta("store_identity")
             store.check_writable()
+        if started_on and started_on != Store.file_identity(app.store_path):
+            raise StoreError(
+                f"数据库文件 {app.store_path} 不是守护进程启动时打开的那个文件（已被替换）。"
+                "请确认文件无误后重启守护进程。"
+            )
     except StoreError as exc:
         click.echo(f"不健康: {exc}", err=True)
         raise click.exceptions.Exit(1) from None

@@ -55,6 +55,9 @@ PDF_MAX_PAGES = 3000
 #: Stop collecting text beyond this many characters (about 30 times the longest plan seen).
 MAX_TEXT_CHARS = 5_000_000
 
+#: The reason given when text stopped at MAX_TEXT_CHARS.
+_TRUNCATED = f"文字超过上限 {MAX_TEXT_CHARS // 10000} 万字，只保留了前 {MAX_TEXT_CHARS // 10000} 万字{{pages}}；完整内容请看原文件"
+
 #: Separator between pages (normalize uses form feeds to find running headers and footers).
 PAGE_BREAK = "\f"
 #: Separator between the cells of one table row.
@@ -121,7 +124,12 @@ def text_from_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Attachmen
 
 
 def text_from_bytes(
-    data: bytes, ext: str, *, name: str = "", max_bytes: int = MAX_BYTES
+    data: bytes,
+    ext: str,
+    *,
+    name: str = "",
+    max_bytes: int = MAX_BYTES,
+    max_pages: int = PDF_MAX_PAGES,
 ) -> AttachmentText:
     """The text of an attachment given its bytes and extension (with or without the dot).
 
@@ -136,7 +144,7 @@ def text_from_bytes(
     if kind in {"pdf", "docx", "ofd"} and not data:
         raise ExtractError(f"{label} 是空文件，请重新下载")
     if kind == "pdf":
-        return _pdf_text(data, label)
+        return _pdf_text(data, label, max_pages)
     if kind == "docx":
         return _docx_text(data, label)
     if kind == "ofd":
@@ -360,7 +368,21 @@ def _local(tag: object) -> str:
 # --------------------------------------------------------------------------- PDF
 
 
-def _pdf_text(data: bytes, label: str) -> AttachmentText:  # noqa: C901 - one guard per way a hostile PDF fails
+def _refuse_repeated_pages(reader: Any, n_pages: int, label: str) -> None:
+    """A page object sits once in a real page tree; thousands of entries naming one page are
+    built to make extraction take hours."""
+    seen = set()
+    for index in range(n_pages):
+        ref = reader.pages[index].indirect_reference
+        seen.add(ref.idnum if ref is not None else -index - 1)
+    if len(seen) < n_pages:
+        raise UnsafeInputError(
+            f"{label} 的页面树有 {n_pages} 个页面条目，却只有 {len(seen)} 个不同的页面，"
+            "疑似异常构造的 PDF，已跳过"
+        )
+
+
+def _pdf_text(data: bytes, label: str, max_pages: int = PDF_MAX_PAGES) -> AttachmentText:  # noqa: C901 - one guard per way a hostile PDF fails
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
@@ -388,8 +410,9 @@ def _pdf_text(data: bytes, label: str) -> AttachmentText:  # noqa: C901 - one gu
         raise ExtractError(
             f"{label} 不是有效的 PDF 文件或已损坏（{type(exc).__name__}），请重新下载"
         ) from None
-    if n_pages > PDF_MAX_PAGES:
-        raise UnsafeInputError(f"{label} 有 {n_pages} 页，超过上限 {PDF_MAX_PAGES} 页，已跳过")
+    if n_pages > max_pages:
+        raise UnsafeInputError(f"{label} 有 {n_pages} 页，超过上限 {max_pages} 页，已跳过")
+    _refuse_repeated_pages(reader, n_pages, label)
     pages: list[str] = []
     failed = 0
     size = 0
@@ -403,6 +426,7 @@ def _pdf_text(data: bytes, label: str) -> AttachmentText:  # noqa: C901 - one gu
         pages.append(text.replace("\r\n", "\n").replace("\r", "\n").strip("\n"))
         size += len(text)
         if size > MAX_TEXT_CHARS:
+            failed = -1
             break
     if failed and failed == n_pages:
         raise ExtractError(f"{label} 的所有页面都无法解析，文件可能已损坏，请重新下载")
@@ -410,6 +434,8 @@ def _pdf_text(data: bytes, label: str) -> AttachmentText:  # noqa: C901 - one gu
     reason = None
     if not text.strip():
         reason = "PDF 中没有可提取的文字（可能是扫描件或图片），需要人工查看或 OCR"
+    elif failed < 0:
+        reason = _TRUNCATED.format(pages=f"（读到第 {len(pages)} 页）")
     elif failed:
         reason = f"有 {failed} 页无法解析，文字可能不完整"
     return AttachmentText(text, "pdf", True, reason, n_pages)
@@ -442,6 +468,8 @@ def _docx_text(data: bytes, label: str) -> AttachmentText:
     _docx_blocks(body, lines)
     text = "\n".join(lines).strip("\n")
     reason = None if text.strip() else "Word 文档中没有文字（可能只有图片）"
+    if len(text) > MAX_TEXT_CHARS:
+        text, reason = text[:MAX_TEXT_CHARS], _TRUNCATED.format(pages="")
     return AttachmentText(text, "docx", True, reason, None)
 
 

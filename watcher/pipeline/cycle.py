@@ -31,7 +31,7 @@ from watcher.errors import (
     StoreError,
     WatcherError,
 )
-from watcher.ingest import attachments, discover, guards
+from watcher.ingest import attachments, discover, guards, sandbox
 from watcher.ingest.extract import extract
 from watcher.ingest.fetch import Fetcher
 from watcher.locks import store_lock
@@ -97,9 +97,15 @@ class CycleReport:
 
 
 def cycle_lock(store_path: Path) -> AbstractContextManager[None]:
-    """One cycle per store at a time: a second ``watcher check`` is refused, not interleaved."""
+    """One cycle per store at a time: a second ``watcher check`` is refused, not interleaved.
+    The daemon holds it for its whole life, so a second daemon or a ``check`` beside it is
+    refused too."""
     return store_lock(
-        store_path, "cycle", f"另一个 watcher 进程正在对 {store_path} 运行抓取。请等它结束后再试。"
+        store_path,
+        "cycle",
+        f"另一个 watcher 进程（守护进程 watcher run 或 watcher check）正在使用 {store_path}。"
+        "一个数据库同时只能有一个守护进程；守护进程运行时它会按计划抓取，无需 watcher check。"
+        "请等它结束或先停止守护进程后再试。",
     )
 
 
@@ -121,6 +127,12 @@ class Pipeline:
         self.rank = rank
         self.store = store
         self.rules = IngestRules.from_config(config)
+        budget = config.settings.extract
+        self.budget = sandbox.Budget(
+            cpu_seconds=budget.cpu_seconds,
+            memory_bytes=budget.memory_mb * 1024 * 1024,
+            max_pages=budget.max_pages,
+        )
         self.progress = progress
         # Set by the daemon on shutdown: the cycle stops between documents, each of which is
         # written atomically, so abandoning the rest leaves a consistent store.
@@ -147,6 +159,8 @@ class Pipeline:
         if self.rank and (report.total("new_documents") or report.total("new_versions")):
             try:
                 refresh_directions(self.store, self.config, self.rules)
+            except StoreError:
+                raise  # the store is failing: the caller pauses, a traceback says nothing more
             except WatcherError:
                 log.exception("research directions could not be refreshed")
         report.seconds = time.monotonic() - started
@@ -175,8 +189,8 @@ class Pipeline:
                 attempt.source_id or _CURRENT_SOURCE.get() or _source_of(self.config, attempt.url)
             )
             self.store.log_fetch(source_id, attempt)
-        except StoreError:
-            log.exception("could not log a fetch attempt")
+        except StoreError as exc:
+            log.error("could not log a fetch attempt: %s", exc)
 
     async def _run_source(self, fetcher: Fetcher, source: Source, outcome: SourceOutcome) -> None:
         row = self.store.source_row(source.id)
@@ -282,12 +296,12 @@ class Pipeline:
         if fetched.not_modified:
             self.store.touch(link.url)
             return [("unchanged", 0)]
-        doc_input = await self._document_from_fetch(fetcher, source, link, fetched)
+        doc_input, consumed = await self._document_from_fetch(fetcher, source, link, fetched)
         results = [self._ingest(source, doc_input)]
         page_id = results[0][0].document_id
         for att in doc_input.attachments:
-            if att.ext not in _TEXT_ATTACHMENTS or att.url == doc_input.url:
-                continue
+            if att.ext not in _TEXT_ATTACHMENTS or att.url in {doc_input.url, consumed}:
+                continue  # the page's own text already came from (or failed on) this one
             try:
                 att_input = await self._attachment_document(fetcher, source, att, doc_input.meta)
             except (FetchError, ExtractError) as exc:
@@ -311,12 +325,20 @@ class Pipeline:
             attachment_of=attachment_of,
         )
 
+    async def _extract(self, data: bytes, ext: str, name: str) -> attachments.AttachmentText:
+        """An attachment's text from its worker process (off the event loop, within budget)."""
+        extracted = await sandbox.extract_off_loop(data, ext, name=name, budget=self.budget)
+        if extracted.supported and extracted.reason:
+            log.warning("%s: %s", name or ext, extracted.reason)
+        return extracted
+
     async def _document_from_fetch(
         self, fetcher: Fetcher, source: Source, link: Link, fetched: Fetched
-    ) -> DocumentInput:
+    ) -> tuple[DocumentInput, str | None]:
+        """The page's document, and the attachment whose text became its body (if any)."""
         if fetched.text is None:  # the link itself is a PDF/DOCX
             ext = _ext_of(fetched.final_url, fetched.content_type)
-            extracted = attachments.text_from_bytes(fetched.content, ext, name=link.title)
+            extracted = await self._extract(fetched.content, ext, link.title)
             if not extracted.supported:
                 raise ExtractError(extracted.reason or f"不支持的文件类型 .{ext}")
             return DocumentInput(
@@ -329,7 +351,7 @@ class Pipeline:
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 origin="attachment",
-            )
+            ), None
         article = extract(fetched.text, fetched.final_url, rules=source.detail)
         reason = guards.error_page_reason(article.title, article.text)
         if reason is not None:
@@ -337,13 +359,12 @@ class Pipeline:
             raise ExtractError(f"{link.url} 返回的是{reason}，不是文件内容；已跳过，下一轮重试。")
         text = article.text
         title = article.title or link.title
+        consumed = None
         if article.attachments and attachments.body_is_only_attachment(text, article.attachments):
             main = next((a for a in article.attachments if a.ext in _TEXT_ATTACHMENTS), None)
             if main is not None:
-                att = await fetcher.fetch(main.url, source=source)
-                extracted = attachments.text_from_bytes(att.content, main.ext, name=main.name)
-                if extracted.supported and extracted.text.strip():
-                    text = extracted.text
+                consumed = main.url
+                text = await self._main_attachment_text(fetcher, source, main, text)
         shrunk = guards.shrunken_text_reason(
             text,
             previous=self.store.text_length(identity.canonical_url(link.url)),
@@ -368,13 +389,26 @@ class Pipeline:
             encoding=fetched.encoding,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
-        )
+        ), consumed
+
+    async def _main_attachment_text(
+        self, fetcher: Fetcher, source: Source, main: Attachment, body: str
+    ) -> str:
+        """The text of the attachment a page's body only points to; the body itself (with the
+        link kept in the page's attachments) when that attachment is refused or unreadable."""
+        try:
+            att = await fetcher.fetch(main.url, source=source)
+            extracted = await self._extract(att.content, main.ext, main.name)
+        except (FetchError, ExtractError) as exc:
+            log.warning("main attachment %s not read, keeping the page: %s", main.url, exc)
+            return body
+        return extracted.text if extracted.supported and extracted.text.strip() else body
 
     async def _attachment_document(
         self, fetcher: Fetcher, source: Source, att: Attachment, page_meta: dict[str, str]
     ) -> DocumentInput | None:
         fetched = await fetcher.fetch(att.url, source=source)
-        extracted = attachments.text_from_bytes(fetched.content, att.ext, name=att.name)
+        extracted = await self._extract(fetched.content, att.ext, att.name)
         if not extracted.supported or not extracted.text.strip():
             return None
         return DocumentInput(

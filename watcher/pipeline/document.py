@@ -10,6 +10,7 @@ crash leaves all of it or none of it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -20,6 +21,7 @@ from watcher.analysis.directions import topic_hits
 from watcher.config import Config, Pair, Topic
 from watcher.deliver import alerts as alert_rules
 from watcher.deliver.outbox import channels_for_alert
+from watcher.ingest.attachments import MAX_TEXT_CHARS
 from watcher.models import Alert, Attachment, LineageLink, Section, VersionDiff
 from watcher.records import VersionResult
 from watcher.store import Store
@@ -40,6 +42,10 @@ __all__ = [
 
 #: The name alerts give a document stored without a source (``watcher import``).
 LOCAL_SOURCE_NAME = "本地导入"
+#: Longer titles are cut (with "…"): the longest real 通知 title seen is under 150 characters.
+TITLE_MAX_CHARS = 300
+
+log = logging.getLogger("watcher.pipeline")
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,20 @@ class PreparedDocument:
 def prepare(doc: DocumentInput, *, media: bool = False) -> PreparedDocument:
     """Normalise text and title, parse the section tree, derive the identity key and kind
     (``media``: the source is a news site)."""
-    text = normalize.normalize(doc.text)
+    raw = doc.text
+    if len(raw) > MAX_TEXT_CHARS:
+        log.warning(
+            "%s: text of %d characters cut to %d (the raw file is kept)",
+            doc.url,
+            len(raw),
+            MAX_TEXT_CHARS,
+        )
+        raw = raw[:MAX_TEXT_CHARS]
+    text = normalize.normalize(raw)
     title = normalize.normalize(doc.title).replace("\n", "") or "（无标题）"
+    if len(title) > TITLE_MAX_CHARS:
+        log.warning("%s: title of %d characters cut to %d", doc.url, len(title), TITLE_MAX_CHARS)
+        title = title[: TITLE_MAX_CHARS - 1] + "…"
     return PreparedDocument(
         doc=doc,
         title=title,

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from watcher.config import Config, Source
-from watcher.errors import WatcherError
+from watcher.config import WEEKDAYS, Config, Source
+from watcher.errors import StoreError, WatcherError
 from watcher.periods import iso_week
-from watcher.pipeline.cycle import Pipeline
+from watcher.pipeline.cycle import Pipeline, cycle_lock
 from watcher.pipeline.ranking import RankingJob
 from watcher.store import Store
 
@@ -44,6 +45,7 @@ log = logging.getLogger("watcher.daemon")
 
 HEARTBEAT_SECONDS = 10.0
 OUTBOX_SECONDS = 30.0
+STORAGE_BACKOFF_SECONDS = 15.0
 #: How often the ranking job looks whether a ranking is due (it ranks far less often).
 RANKING_CHECK_SECONDS = 60.0
 
@@ -53,7 +55,7 @@ def last_due_digest_week(config: Config, now: datetime) -> str:
     tz = ZoneInfo(config.settings.timezone)
     d = config.settings.digest
     local = now.astimezone(tz)
-    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(d.weekday[:3].lower())
+    weekday = WEEKDAYS.index(d.weekday)
     due = (local - timedelta(days=(local.weekday() - weekday) % 7)).replace(
         hour=d.hour, minute=d.minute, second=0, microsecond=0
     )
@@ -77,9 +79,16 @@ class Daemon:
         self.store_path = store_path
         self.clock = clock
         self.stopping = threading.Event()
+        #: set when the daemon must stop on its own (its store file vanished or was replaced)
+        self.failure: str | None = None
+        self.identity: str | None = None
+        self._keeper: Store | None = None
+        self._storage_failures = 0
+        self._paused_until: datetime | None = None
         self.cycles = 0
         self.ranking = RankingJob(clock)
         self._lock = threading.Lock()
+        self._held = ExitStack()
         self._senders: dict[str, threading.Thread] = {}  # one delivery thread per channel
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -91,32 +100,39 @@ class Daemon:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        with Store.open(self.store_path) as store:
-            store.sync_sources(self.config.sources)
-            store.heartbeat()
+        # One daemon per store: the cycle lock is held for the daemon's life (a second daemon
+        # or a `watcher check` beside this one is refused; the kernel frees it on any exit).
+        self._held.enter_context(cycle_lock(self.store_path))
+        # Kept open for the daemon's life: should the file be deleted or replaced, this
+        # connection still reaches the old one, and its pending alerts are saved from it.
+        keeper = self._keeper = self._held.enter_context(Store.open(self.store_path))
+        self.identity = Store.file_identity(self.store_path)
+        keeper.set_meta("store_identity", self.identity or "")
+        keeper.sync_sources(self.config.sources)
+        keeper.heartbeat()
         self._schedule_sources()
         self.scheduler.add_job(
-            self._heartbeat,
+            self._guarded(self._heartbeat),
             IntervalTrigger(seconds=HEARTBEAT_SECONDS),
             id="heartbeat",
             replace_existing=True,
         )
         self.scheduler.add_job(
-            self._deliver,
+            self._guarded(self._deliver),
             IntervalTrigger(seconds=OUTBOX_SECONDS),
             id="outbox",
             next_run_time=self.clock(),
             replace_existing=True,
         )
         self.scheduler.add_job(
-            self._rank_directions,
+            self._guarded(self._rank_directions),
             IntervalTrigger(seconds=RANKING_CHECK_SECONDS),
             id="directions",
             replace_existing=True,
         )
         self._schedule_digest()
         self.scheduler.add_job(
-            self._housekeeping,
+            self._guarded(self._housekeeping),
             CronTrigger(hour=3, minute=30),
             id="housekeeping",
             replace_existing=True,
@@ -144,17 +160,21 @@ class Daemon:
                 break
             self.stopping.wait(0.1)
         try:
-            with Store.open(self.store_path) as store:
-                store.set_meta("stopped_at", store.now())
-        except WatcherError:
-            log.exception("could not record the shutdown")
+            if self.failure is None:
+                with self._open() as store:
+                    store.set_meta("stopped_at", store.now())
+        except WatcherError as exc:
+            log.error("could not record the shutdown: %s", exc)
+        self._held.close()
         return finished
 
     def reload(self) -> None:
         """Re-read the configuration; add, change and remove source jobs; keep all state."""
         try:
             config = self.load_config()
-        except WatcherError as exc:
+            for source in config.sources:  # every trigger builds, or nothing changes
+                self._trigger(source, config)
+        except (WatcherError, ValueError) as exc:
             log.error("reload refused, keeping the running configuration: %s", exc)
             return
         with self._lock:
@@ -163,16 +183,85 @@ class Daemon:
             for sid in old_ids - {s.id for s in config.sources}:
                 if self.scheduler.get_job(f"source:{sid}"):
                     self.scheduler.remove_job(f"source:{sid}")
-        with Store.open(self.store_path) as store:
+        with self._open() as store:
             store.sync_sources(config.sources)
         self._schedule_sources()
         self._schedule_digest()
         log.info("configuration reloaded", extra={"sources": len(config.sources)})
 
+    # ------------------------------------------------------------------ store guard
+
+    def _open(self) -> Store:
+        """The daemon's store, provided it is still the file the daemon started on."""
+        if self.failure is not None:
+            raise StoreError(self.failure)
+        current = Store.file_identity(self.store_path)
+        if self.identity is not None and current != self.identity:
+            self._store_lost("已被删除" if current is None else "已被替换为另一个文件")
+            raise StoreError(str(self.failure))
+        # Before start() (a job run by hand) there is no file to be faithful to yet.
+        return Store.open(self.store_path, create=self.identity is None)
+
+    def _store_lost(self, what: str) -> None:
+        with self._lock:
+            if self.failure is not None:
+                return
+            saved = Path(f"{self.store_path}.recovered-{self.clock():%Y%m%dT%H%M%S}")
+            try:
+                if self._keeper is None:
+                    raise StoreError("守护进程尚未打开数据库")
+                self._keeper.save_copy(saved)
+                kept = f"原数据库（含未投递的告警）已另存为 {saved}，可改名恢复。"
+            except (WatcherError, OSError) as exc:
+                kept = f"原数据库无法另存（{exc}）。"
+            self.failure = (
+                f"数据库文件 {self.store_path} {what}。守护进程已停止，以免在新文件上重新建立"
+                f"基线、丢失待投递的告警。{kept}恢复数据库文件后请重新运行 watcher run。"
+            )
+            self.stopping.set()
+        log.error("store file lost, stopping", extra={"error": self.failure})
+
+    def _guarded(self, job: Callable[..., None]) -> Callable[..., None]:
+        """A job that turns a storage error into one log line and a pause (backing off up to
+        30 minutes) instead of a traceback on every tick."""
+
+        def run(*args: Any) -> None:
+            if self.stopping.is_set():
+                return
+            with self._lock:
+                paused = self._paused_until is not None and self.clock() < self._paused_until
+            if paused:
+                return
+            try:
+                job(*args)
+            except StoreError as exc:
+                if self.failure is None:
+                    self._storage_failed(exc)
+                return
+            with self._lock:
+                if self._storage_failures:
+                    log.info("storage usable again, resuming")
+                self._storage_failures, self._paused_until = 0, None
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run
+
+    def _storage_failed(self, exc: StoreError) -> None:
+        with self._lock:
+            if self._paused_until is not None and self.clock() < self._paused_until:
+                return  # a job that was already running when the pause began
+            self._storage_failures += 1
+            delay = min(STORAGE_BACKOFF_SECONDS * 2 ** (self._storage_failures - 1), 1800.0)
+            self._paused_until = self.clock() + timedelta(seconds=delay)
+        log.error(
+            "storage error, pausing the daemon's jobs",
+            extra={"error": str(exc), "retry_in_seconds": delay},
+        )
+
     # ------------------------------------------------------------------ scheduling
 
     def _schedule_sources(self) -> None:
-        with Store.open(self.store_path) as store:
+        with self._open() as store:
             last_runs = {r.id: r.last_run_at for r in store.sources()}
         now = self.clock()
         for i, source in enumerate(s for s in self.config.sources if s.enabled):
@@ -190,7 +279,7 @@ class Daemon:
                 existing.reschedule(trigger)
                 continue
             self.scheduler.add_job(
-                self._run_source,
+                self._guarded(self._run_source),
                 trigger,
                 args=[source.id],
                 id=job_id,
@@ -199,8 +288,8 @@ class Daemon:
                 replace_existing=True,
             )
 
-    def _trigger(self, source: Source) -> Any:
-        tz = ZoneInfo(self.config.settings.timezone)
+    def _trigger(self, source: Source, config: Config | None = None) -> Any:
+        tz = ZoneInfo((config or self.config).settings.timezone)
         if source.cron:
             return CronTrigger.from_crontab(source.cron, timezone=tz)
         return IntervalTrigger(
@@ -215,7 +304,9 @@ class Daemon:
             minute=d.minute,
             timezone=ZoneInfo(self.config.settings.timezone),
         )
-        self.scheduler.add_job(self._digest, trigger, id="digest", replace_existing=True)
+        self.scheduler.add_job(
+            self._guarded(self._digest), trigger, id="digest", replace_existing=True
+        )
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         job_id = str(event.job_id)
@@ -228,10 +319,10 @@ class Daemon:
             else None
         )
         try:
-            with Store.open(self.store_path) as store:
+            with self._open() as store:
                 store.set_next_run(job_id.removeprefix("source:"), nxt)
-        except WatcherError:
-            log.exception("could not record the next run")
+        except WatcherError as exc:
+            log.warning("could not record the next run: %s", exc)
 
     # ------------------------------------------------------------------ jobs
 
@@ -243,7 +334,7 @@ class Daemon:
             source = config.source(source_id)
         except WatcherError:
             return
-        with Store.open(self.store_path) as store:
+        with self._open() as store:
             pipeline = Pipeline(config, store, stop=self.stopping, rank=False)
             report = asyncio.run(pipeline.run_cycle([source.id]))
         with self._lock:
@@ -269,14 +360,16 @@ class Daemon:
         if self.stopping.is_set() and not force:
             return
         try:
-            with Store.open(self.store_path) as store:
+            with self._open() as store:
                 if self.ranking.run(store, self.config, force=force):
                     log.info("research directions ranked", extra={"runs": self.ranking.runs})
+        except StoreError:
+            raise  # the job's guard pauses the daemon
         except WatcherError:
             log.exception("research directions could not be ranked")
 
     def _heartbeat(self) -> None:
-        with Store.open(self.store_path) as store:
+        with self._open() as store:
             store.heartbeat()
 
     def _deliver(self) -> None:
@@ -309,7 +402,7 @@ class Daemon:
         from watcher.deliver.outbox import deliver_pending
 
         try:
-            with Store.open(self.store_path) as store:
+            with self._open() as store:
                 report = deliver_pending(store, channels, self.config.settings.notify, only=only)
         except WatcherError as exc:
             log.error("deliveries failed: %s", exc)
@@ -325,7 +418,7 @@ class Daemon:
 
         week = week or last_due_digest_week(self.config, self.clock())
         self._rank_directions(force=True)  # the digest reads the stored ranking
-        with Store.open(self.store_path) as store:
+        with self._open() as store:
             digest = build_digest(
                 store, week, self.config.settings.digest, tz=self.config.settings.timezone
             )
@@ -334,11 +427,11 @@ class Daemon:
 
     def _catch_up_digest(self) -> None:
         week = last_due_digest_week(self.config, self.clock())
-        with Store.open(self.store_path) as store:
+        with self._open() as store:
             have = store.get_digest(week) is not None
         if not have:
             self.scheduler.add_job(
-                self._digest,
+                self._guarded(self._digest),
                 args=[week],
                 id="digest-catch-up",
                 next_run_time=self.clock() + timedelta(seconds=5),
@@ -347,7 +440,7 @@ class Daemon:
 
     def _housekeeping(self) -> None:
         keep = timedelta(days=self.config.settings.fetch_log_days)
-        with Store.open(self.store_path) as store:
+        with self._open() as store:
             cutoff = (self.clock() - keep).astimezone(UTC).isoformat(timespec="seconds")
             removed = store.prune_fetch_log(cutoff)
             store.vacuum()

@@ -11,11 +11,13 @@ A ``Store`` belongs to one thread: the daemon opens one per worker thread.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -30,7 +32,7 @@ from watcher.records import (
     VersionResult,
     VersionRow,
 )
-from watcher.store.base import Clock, utcnow
+from watcher.store.base import Clock, storage_error, utcnow
 from watcher.store.digests import DigestsMixin
 from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
@@ -61,8 +63,15 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
-    def open(cls, path: str | Path, *, clock: Clock = utcnow) -> Store:
+    def open(cls, path: str | Path, *, clock: Clock = utcnow, create: bool = True) -> Store:
+        """Open (and migrate) the store; ``create=False`` refuses a missing file instead of
+        starting an empty one (the daemon and ``health`` must notice a deleted store)."""
         p = Path(path)
+        if not create and not p.is_file():
+            raise StoreError(
+                f"数据库文件 {p} 不存在（已被删除或移走？）。请恢复该文件，或检查 --store / "
+                "WATCHER_STORE 指向的位置。"
+            )
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
@@ -80,6 +89,47 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin
         store = cls(db, p, clock)
         store.migrate()
         return store
+
+    @classmethod
+    def open_readonly(cls, path: str | Path, *, clock: Clock = utcnow) -> Store:
+        """Open for reading only, never writing a byte: the web UI's view of a store that the
+        daemon writes, possibly through a read-only mount.
+
+        ``mode=ro`` reads a live WAL store even when the directory is read-only, as long as the
+        writer keeps its ``-wal``/``-shm`` files there (SQLite ≥ 3.22). When no writer is
+        running (no ``-wal``) and the directory is not writable, SQLite cannot create them;
+        then nothing can change the file and it is opened ``immutable``."""
+        p = Path(path).absolute()
+        if not p.is_file():
+            raise StoreError(
+                f"数据库文件 {p} 不存在。请先运行 watcher check 或守护进程，或用 --store 指定位置。"
+            )
+        wal = Path(f"{p}-wal")
+        immutable = not wal.exists() and not os.access(p.parent, os.W_OK)
+        uri = f"file:{quote(str(p))}?" + ("immutable=1" if immutable else "mode=ro")
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=5000")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise storage_error(p, exc) from exc
+        if version != len(MIGRATIONS):
+            conn.close()
+            raise StoreError(
+                f"数据库 {p} 的版本 ({version}) 与本程序 ({len(MIGRATIONS)}) 不一致。"
+                "请用同一版本的 policy-watcher 运行守护进程（它会升级数据库）后再打开网页。"
+            )
+        return cls(sqlite_utils.Database(conn, execute_plugins=False), p, clock)
+
+    @staticmethod
+    def file_identity(path: str | Path) -> str | None:
+        """``device:inode`` of the store file (None when it is missing): a deleted or replaced
+        file has another identity even under the same name."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return f"{st.st_dev}:{st.st_ino}"
 
     def close(self) -> None:
         self.conn.close()
@@ -155,11 +205,8 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin
         return datetime.fromisoformat(value) if value else None
 
     def check_writable(self) -> None:
-        """Raise StoreError unless a write can be committed right now."""
-        try:
-            self.set_meta("write_probe", self.now())
-        except sqlite3.Error as exc:
-            raise StoreError(f"数据库 {self.path} 不可写: {exc}") from exc
+        """Raise StoreError (saying what to do) unless a write can be committed right now."""
+        self.set_meta("write_probe", self.now())
 
     def vacuum(self) -> None:
         """Merge the FTS segments, checkpoint the WAL and compact the file (housekeeping; never
@@ -168,6 +215,18 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin
         self.conn.execute("INSERT INTO search(search) VALUES ('optimize')")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.execute("VACUUM")
+
+    def save_copy(self, target: str | Path) -> None:
+        """Write a consistent copy of this store to ``target`` (SQLite's online backup), also
+        when the file this connection opened has since been deleted."""
+        try:
+            dst = sqlite3.connect(str(target))
+            try:
+                self.conn.backup(dst)
+            finally:
+                dst.close()
+        except sqlite3.Error as exc:
+            raise storage_error(Path(target), exc) from exc
 
     def integrity_ok(self) -> bool:
         row = self.conn.execute("PRAGMA integrity_check").fetchone()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ import sqlite_utils
 
 from watcher.errors import StoreError
 
-__all__ = ["Clock", "StoreBase", "row_as", "utcnow"]
+__all__ = ["Clock", "StoreBase", "row_as", "storage_error", "utcnow"]
 
 Clock = Callable[[], datetime]
 
@@ -32,6 +32,24 @@ def row_as(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
         return None
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     return cls(**{k: v for k, v in row.items() if k in names})
+
+
+def storage_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """One Chinese line for what SQLite said, with what to do about it."""
+    text = str(exc)
+    if "full" in text:
+        advice = "磁盘已满：请清理数据库所在磁盘的空间；守护进程会暂停写入并稍后自动重试。"
+    elif "readonly" in text or "read-only" in text:
+        advice = "数据库是只读的：请检查挂载方式（是否 :ro）和文件权限；网页界面只读即可，守护进程必须可写。"
+    elif "locked" in text or "busy" in text:
+        advice = "数据库正被另一个进程写入：请稍后重试。"
+    elif "unable to open" in text or "disk I/O" in text:
+        advice = "无法读写数据库文件：请检查文件是否还在、磁盘是否正常、目录权限是否正确。"
+    elif "malformed" in text or "not a database" in text:
+        advice = "文件已损坏或不是数据库：请从备份恢复，或用 --store 换一个位置。"
+    else:
+        advice = "请检查磁盘和文件权限后重试。"
+    return StoreError(f"数据库 {path} 出错（{text}）。{advice}")
 
 
 class StoreBase:
@@ -52,18 +70,18 @@ class StoreBase:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(
-                f"数据库 {self.path} 正被另一个进程写入 ({exc})。请稍后重试。"
-            ) from exc
+        except sqlite3.Error as exc:
+            raise storage_error(self.path, exc) from exc
         try:
             yield
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                with suppress(sqlite3.Error):  # SQLite may have rolled back already (disk full)
+                    self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise storage_error(self.path, exc) from exc
+            raise
 
     def now(self) -> str:
         """Current time as an ISO-8601 UTC string (the store's only time format)."""

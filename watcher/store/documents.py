@@ -547,8 +547,9 @@ class DocumentsMixin(AliasesMixin):
         return str(row[0]), str(row[1])
 
     def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
-        """Full-text search; trigram FTS for 3+ characters, LIKE for shorter queries."""
-        q = q.strip()
+        """Full-text search; trigram FTS for 3+ characters, LIKE for shorter queries. Control
+        characters (a NUL from ``q=%00``) are never in stored text and are dropped."""
+        q = "".join(c for c in q if c >= " " or c in "\t\n").strip()
         if not q:
             return []
         if len(q) >= 3:

@@ -11,15 +11,17 @@ JavaScript.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -45,15 +47,32 @@ def create_app(
     now = clock or (lambda: datetime.now(ZoneInfo(timezone)))
     pages = Pages(timezone, now, context=template_context)
 
+    def store_clock() -> datetime:
+        return now().astimezone(UTC)
+
     def open_store() -> Store:
-        return Store.open(store_path, clock=lambda: now().astimezone(UTC))
+        if os.access(store_path.parent, os.W_OK):
+            return Store.open(store_path, clock=store_clock)
+        # A read-only mount (or a store on read-only media): the pages read, logins cannot
+        # be recorded and say so (StoreError → 503 below).
+        return Store.open_readonly(store_path, clock=store_clock)
 
     guard = Auth(open_store, pages, auth or AuthOptions(), now)
-    with_store = guard.page
+
+    def with_store(handler: Any, need: str | None = "read") -> Callable[[Request], Response]:
+        page = guard.page(handler, need)
+
+        def endpoint(request: Request) -> Response:
+            # SQLite's INTEGER is 64-bit signed: a larger id in a path names nothing.
+            if any(isinstance(v, int) and v > _MAX_ID for v in request.path_params.values()):
+                return PlainTextResponse("没有这个页面。", status_code=404)
+            return page(request)
+
+        return endpoint
 
     def healthz(request: Request) -> Response:
         try:
-            with Store.open(store_path) as store:
+            with open_store() as store:
                 beat = store.last_heartbeat()
                 ok = store.integrity_ok()
         except WatcherError as exc:
@@ -79,7 +98,19 @@ def create_app(
         Route("/audit", guard.page(guard.audit, need="editor")),
         Route("/desk", guard.page(guard.desk, need="editor")),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_Hardened)])
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(_Hardened)],
+        exception_handlers={WatcherError: _unavailable},
+    )
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    """A store that cannot be read or written right now: one Chinese line, not a 500 page."""
+    return PlainTextResponse(f"暂时无法使用数据库: {exc}", status_code=503)
+
+
+_MAX_ID = 2**63 - 1
 
 
 class _Hardened:
@@ -88,6 +119,12 @@ class _Hardened:
     logged-in person (it holds their CSRF token)."""
 
     _ALWAYS = (
+        # The UI has no scripts at all; its styles are inline <style> blocks.
+        (
+            b"content-security-policy",
+            b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+            b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
         (b"x-frame-options", b"DENY"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),

@@ -240,7 +240,8 @@ class Auth:
         return (
             bool(token_id)
             and isinstance(sent, str)
-            and hmac.compare_digest(sent, self._csrf(store, token_id or ""))
+            # bytes: compare_digest raises TypeError on a non-ASCII str (a forged token)
+            and hmac.compare_digest(sent.encode(), self._csrf(store, token_id or "").encode())
         )
 
     # ------------------------------------------------------------------ who is asking
@@ -338,7 +339,7 @@ class Auth:
                     if refused is not None:
                         return refused
                     if viewer.session_hash is None or not hmac.compare_digest(
-                        str(form.get("csrf_token") or ""), viewer.csrf_token
+                        str(form.get("csrf_token") or "").encode(), viewer.csrf_token.encode()
                     ):
                         return self._csrf_refusal()
                     return handler(request, store, viewer, form)

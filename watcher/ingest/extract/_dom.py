@@ -10,6 +10,7 @@ counters, 责任编辑, 页面生成时间) is removed both as elements and as w
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import cast
@@ -62,17 +63,46 @@ _TOKENS_RE = re.compile(
 )
 
 
+log = logging.getLogger(__name__)
+
+#: Wrappers whose nesting carries no text structure; removed (in two rounds, the second
+#: keeping only what text and attachment links need) when a page nests deeper than libxml2's
+#: depth limit (256), past which the parser silently drops everything.
+_FLATTEN = (
+    re.compile(
+        r"</?(?:div|span|font|section|article|center|b|i|u|strong|em|blockquote)\b[^>]*>", re.I
+    ),
+    re.compile(r"</?(?!(?:a|br|p|h[1-6]|title|meta|head|body|html)\b)[a-z][^>]*>", re.I),
+)
+
+
 def parse_html(html: str) -> HtmlElement | None:
     """Parse a page leniently; ``None`` when there is nothing an HTML parser can build a tree of."""
     # lxml refuses str input that carries an encoding declaration.
     html = _XML_INCOMPATIBLE.sub("", _XML_DECL.sub("", html)).replace("\x0c", " ")
     if not html.strip():
         return None
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
+    root, too_deep = _parse(html)
+    for pattern in _FLATTEN:
+        if not too_deep:
+            break
+        log.warning(
+            "page nested deeper than the HTML parser's limit; reading it with its wrapper "
+            "tags removed (the layout is lost, the text is kept)"
+        )
+        root, too_deep = _parse(pattern.sub(" ", html))
     return root
+
+
+def _parse(html: str) -> tuple[HtmlElement | None, bool]:
+    """The tree, and whether the parser hit its nesting limit (and so dropped content)."""
+    parser = lxml.html.HTMLParser()
+    try:
+        root = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None, False
+    too_deep = any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
+    return root, too_deep
 
 
 @functools.lru_cache(maxsize=512)
