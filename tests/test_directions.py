@@ -3,14 +3,18 @@ wrapper, the CLI, and the editors' choices of the internal bulletin (seed 000, r
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import seed_path
 from tests.support.bulletin import EDITORS_CHOICES, bulletin_items, history_documents
+from watcher.analysis.candidates import analyser
 from watcher.analysis.directions import (
     DirectionInput,
     HistoryStats,
@@ -25,6 +29,7 @@ from watcher.cli import main
 from watcher.config import Topic
 from watcher.models import Direction
 from watcher.store import Store
+from watcher.text import terms as T
 
 
 def doc(
@@ -431,7 +436,7 @@ def test_cli_over_files_prints_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data[0]["direction"] == "低空经济研究"
-    assert set(data[0]) == {"direction", "terms", "score", "evidence"}
+    assert set(data[0]) == {"direction", "terms", "score", "reason", "evidence"}
     assert {"title", "section", "sentence"} <= set(data[0]["evidence"][0])
     readable = CliRunner().invoke(main, ["directions", str(period)])
     assert readable.exit_code == 0
@@ -479,3 +484,367 @@ def test_editors_choices_rank_near_the_top_of_seed_000() -> None:
     assert "就业" in jobs.title and "就业促进机制" in jobs.sentence
     # the employment document's facets fold into that one direction instead of filling the list
     assert sum("就业" in d.direction for d in found[:10]) == 1, [d.direction for d in found[:10]]
+
+
+# --------------------------------------------------------------------------- what an editor keeps
+
+
+def _week_documents() -> list[DirectionInput]:
+    """A week like the demo's: a national plan whose framing names its slogans, a Xinhua report
+    that cites it, a municipal plan about 学校家庭社会协同育人, a science plan about 科教协同育人."""
+    plan = doc(
+        "中共中央 国务院印发《教育强国建设规划纲要》",
+        ("", "为深入贯彻党的二十大关于加快建设教育强国的战略部署，制定本规划纲要。", None),
+        ("一", "一、总体要求\n落实立德树人根本任务，加快建设教育强国，深化产教融合。", None),
+        ("二", "二、重点任务\n健全学校家庭社会协同育人机制，推进产教融合。", None),
+        ("三", "三、职业教育\n建设市域产教联合体，推进产教融合。", None),
+        ("四", "四、组织实施\n形成建设教育强国强大合力，深化产教融合。", None),
+        level="national",
+        source="gov",
+    )
+    news = doc(
+        "新华社：印发教育强国建设规划纲要",
+        (
+            "",
+            "新华社北京1月19日电 近日，中共中央、国务院印发了《教育强国建设规划纲要》。"
+            "纲要提出深化产教融合。",
+            None,
+        ),
+        level="media",
+        source="xinhua",
+    )
+    family = doc(
+        "重庆市健全学校家庭社会协同育人机制实施方案",
+        ("一", "一、工作目标\n构建学校家庭社会协同育人新格局。", None),
+        (
+            "二",
+            "二、主要举措\n（一）健全家校社协同育人机制。推进学校家庭社会协同育人“教联体”建设。",
+            None,
+        ),
+        ("三", "三、保障措施\n完善学校家庭社会协同育人工作机制。", None),
+        source="cq",
+    )
+    science = doc(
+        "关于加强科教融汇的意见",
+        ("一", "一、重点任务\n完善科教协同育人机制，加强创新资源统筹。", None),
+        ("二", "二、平台建设\n完善科教协同育人机制，建设联合实验室。", None),
+        ("三", "三、评价改革\n推进产教融合评价。", None),
+        source="moe",
+        level="ministry",
+    )
+    return [plan, news, family, science]
+
+
+def _core(d: Direction) -> str:
+    return d.direction.removesuffix("研究")
+
+
+def test_directions_are_topics_with_on_target_evidence_not_fragments_or_slogans() -> None:
+    found = rank_directions(_week_documents(), [], limit=10)
+    names = [d.direction for d in found]
+    # slogans: national strength goals are never directions, and neither is a generic head
+    assert not any("强国" in n for n in names), names
+    assert "协同育人机制研究" not in names and "协同育人研究" not in names, names
+    # the school-family-society theme is worded as itself, and its evidence is about it, not
+    # about 科教协同育人
+    family = next(d for d in found if "学校家庭社会协同育人" in d.direction)
+    assert family.direction == "学校家庭社会协同育人机制研究", names
+    assert family.evidence and all("科教" not in e.sentence for e in family.evidence)
+    for d in found:
+        # no fragments: no short listed term inside another listed term (产教 of 产教融合)
+        short = [t for t in d.terms if len(t) <= 2]
+        assert not any(t in o for t in short for o in d.terms if o != t), d.terms
+        # every evidence sentence holds the direction's term (or its first listed term)
+        for e in d.evidence:
+            copy = T.matching_copy(e.sentence)
+            assert _core(d) in copy or d.terms[0] in copy, (d.direction, e.sentence)
+            assert not e.sentence.startswith("新华社"), (d.direction, e.sentence)
+    # the list reads in score order
+    assert [d.score for d in found] == sorted((d.score for d in found), reverse=True)
+
+
+def test_a_term_named_only_in_framing_parts_ranks_below_the_same_term_in_tasks() -> None:
+    for framed, tasked in (("低空经济", "银发经济"), ("银发经济", "低空经济")):
+        item = doc(
+            "实施方案",
+            ("一", f"一、总体要求\n加快发展{framed}，加快发展{framed}。", None),
+            ("二", f"二、重点任务\n加快发展{tasked}，加快发展{tasked}。", None),
+            ("三", "三、保障措施\n加强组织领导。", None),
+        )
+        found = rank_directions([item], [])
+        assert rank_of(found, tasked) < rank_of(found, framed)
+
+
+def test_reasons_name_the_document_its_part_and_what_is_new() -> None:
+    plan = DirectionInput(
+        title="关于培育低空经济的实施方案",
+        level="municipal",
+        source_id="cq",
+        url="https://example.gov.cn/plan",
+        document_id=7,
+        sections=(
+            SectionInput("一", "一、总体要求\n坚持创新驱动。", "same"),
+            SectionInput("二", "二、新兴产业\n大力发展低空经济，建设低空经济示范区。", "new"),
+            SectionInput("三", "三、保障措施\n加强组织领导。", "same"),
+        ),
+        compared_with="上位文件《国家规划》",
+    )
+    other = doc("区里的通知", ("一", "区里也要支持低空经济。", None), level="district")
+    history = ["推进产教融合。"] * 5
+    d = next(x for x in rank_directions([plan, other], history) if x.direction == "低空经济研究")
+    assert "《关于培育低空经济的实施方案》" in d.reason
+    assert "「二、新兴产业」部分" in d.reason
+    assert "与上位文件《国家规划》相比，这部分是新增内容" in d.reason
+    assert 2 <= d.reason.count("。") <= 3, d.reason
+    # the evidence the reason is built from is the document's own sentence
+    assert d.evidence[0].document_id == 7 and "低空经济" in d.evidence[0].sentence
+
+
+def test_a_generic_head_is_worded_by_the_theme_it_mostly_stands_in() -> None:
+    item = doc(
+        "实施方案",
+        ("一", "健全学校家庭社会协同育人机制。", None),
+        ("二", "推进学校家庭社会协同育人。", None),
+        ("三", "深化学校家庭社会协同育人实践。", None),
+        ("四", "完善科教协同育人机制。", None),
+        ("五", "探索医教协同育人模式。", None),
+    )
+    found = rank_directions([item], [], limit=10)
+    names = [d.direction for d in found]
+    assert sum("协同育人" in n for n in names) == 1, names
+    family = next(d for d in found if "协同育人" in d.direction)
+    assert family.direction == "学校家庭社会协同育人机制研究", names
+    assert all("学校家庭社会协同育人" in e.sentence for e in family.evidence)
+
+
+def test_the_list_is_in_score_order_when_spread_over_documents() -> None:
+    national = doc(
+        "国务院意见",
+        *(
+            (str(k), f"大力发展{t}。推进{t}示范。", None)
+            for k, t in enumerate(("低空经济", "银发经济", "数据要素", "冰雪经济"))
+        ),
+        level="national",
+    )
+    district = doc(
+        "区方案",
+        ("一", "推进新质生产力。", None),
+        ("二", "发展新质生产力。", None),
+        level="district",
+    )
+    found = rank_directions([national, district], [], limit=5)
+    # spread over the documents: the district's theme is picked before the national third
+    assert rank_of(found, "新质生产力") < len(found), [d.direction for d in found]
+    assert [d.score for d in found] == sorted((d.score for d in found), reverse=True)
+
+
+def test_a_term_only_cited_in_titles_ranks_below_one_that_is_discussed() -> None:
+    for cited, discussed in (("低空经济", "银发经济"), ("银发经济", "低空经济")):
+        items = [
+            doc(
+                "甲",
+                ("一", f"加强工作。贯彻《{cited}发展规划》。", None),
+                ("二", f"加强工作。学习《{cited}发展规划》。", None),
+            ),
+            doc(
+                "乙",
+                ("一", f"加强工作。发展{discussed}。", None),
+                ("二", f"加强工作。推进{discussed}。", None),
+            ),
+        ]
+        found = rank_directions(items, [])
+        assert rank_of(found, discussed) < rank_of(found, cited)
+
+
+def test_a_theme_every_document_mentions_does_not_outrank_a_documents_own_subject() -> None:
+    for common, own in (("产教融合", "低空经济"), ("低空经济", "产教融合")):
+        everywhere = [
+            doc(
+                f"区文件{i}",
+                ("一", f"加强工作。深化{common}。", None),
+                level="district",
+                source=f"d{i}",
+            )
+            for i in range(8)
+        ]
+        plan = doc(
+            "国务院方案",
+            ("一", f"一、{own}\n加快{own}发展。", "new"),
+            ("二", f"二、推进{own}\n完善政策。", "new"),
+            level="national",
+            source="gov",
+        )
+        found = rank_directions([*everywhere, plan], [])
+        assert rank_of(found, own) < rank_of(found, common)
+
+
+# --------------------------------------------------------------------------- off the fetch path
+
+
+class _Clock:
+    def __init__(self, start: str) -> None:
+        self.now = datetime.fromisoformat(start)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+_PLAN = (
+    "一、总体要求\n坚持创新驱动。\n二、新兴产业\n大力发展低空经济。建设低空经济示范区。"
+    "培育银发经济。\n三、人才培养\n推进产教融合。深化校企合作。"
+)
+
+
+def _stored_week(path: Path, clock: _Clock) -> Store:
+    store = Store.open(path, clock=clock)
+    _save(store, "https://a.gov.cn/old", "旧规划", "一、总体要求\n深化产教融合。", "municipal")
+    clock.advance(days=8)
+    _save(store, "https://a.gov.cn/plan", "关于培育低空经济的实施方案", _PLAN, "national")
+    _save(store, "https://a.gov.cn/news", "区里的消息", "区里也要支持低空经济。", "district")
+    return store
+
+
+def test_a_second_ranking_of_the_same_week_segments_nothing_and_gives_the_same_result(
+    tmp_path: Path,
+) -> None:
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    with _stored_week(tmp_path / "w.db", clock) as store:
+        start, end = "2026-01-08", "2026-01-15"
+        before = T.tokenizer_calls()
+        first = directions_for_period(store, start, end)
+        made = T.tokenizer_calls() - before
+        assert made > 0  # the week's versions were segmented once …
+        assert len(store.segmentations(range(1, 10))) == 2  # … and kept
+        before = T.tokenizer_calls()
+        second = directions_for_period(store, start, end)
+        assert T.tokenizer_calls() == before  # … so the second ranking segments nothing
+        assert second == first
+        assert first[0].direction == "低空经济研究"
+
+
+def test_a_stored_segmentation_that_no_longer_fits_is_made_again(tmp_path: Path) -> None:
+    from watcher.models import Segmentation
+
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    with _stored_week(tmp_path / "w.db", clock) as store:
+        start, end = "2026-01-08", "2026-01-15"
+        fresh = directions_for_period(store, start, end)
+        kept = store.segmentations([2, 3])
+        # a segmentation of another text (the sentences were split differently by an old
+        # release): ranking must not trust it
+        store.save_segmentations({2: Segmentation(kept[2].analyser, ((1, 1),) * 3)})
+        before = T.tokenizer_calls()
+        assert directions_for_period(store, start, end) == fresh
+        assert T.tokenizer_calls() > before
+        assert store.segmentations([2])[2] == kept[2]
+
+
+def _config(rank_every: int = 15) -> Any:
+    from watcher.config import parse_config
+
+    return parse_config(
+        f"settings:\n  directions: {{rank_every_minutes: {rank_every}}}\n"
+        "sources:\n  - id: a\n    name: 甲\n    level: national\n"
+        "    lists: [{url: 'https://a.gov.cn/', item: 'a'}]\n"
+    )
+
+
+def test_the_daemon_ranks_in_its_own_job_debounced_and_before_the_digest(tmp_path: Path) -> None:
+    from watcher.pipeline.scheduler import Daemon
+
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    db = tmp_path / "w.db"
+    _stored_week(db, clock).close()
+    daemon = Daemon(lambda: _config(rank_every=15), db, clock=clock)
+    assert Store.open(db).ranking_stale()
+    daemon._rank_directions()
+    assert daemon.ranking.runs == 1
+    with Store.open(db) as store:
+        assert not store.ranking_stale()
+        assert store.directions("2026-W02")[0].direction == "低空经济研究"
+    daemon._rank_directions()  # nothing new: no ranking
+    clock.advance(minutes=1)
+    with Store.open(db, clock=clock) as store:
+        _save(
+            store, "https://a.gov.cn/late", "银发经济方案", "一、任务\n培育银发经济。", "national"
+        )
+    daemon._rank_directions()  # something new, but only a minute after the last ranking
+    assert daemon.ranking.runs == 1
+    clock.advance(minutes=14)
+    daemon._rank_directions()  # 15 minutes: due
+    assert daemon.ranking.runs == 2
+    clock.advance(minutes=1)
+    with Store.open(db, clock=clock) as store:
+        _save(
+            store, "https://a.gov.cn/late2", "冰雪经济方案", "一、任务\n发展冰雪经济。", "national"
+        )
+    daemon._rank_directions(force=True)  # what the digest job does first
+    assert daemon.ranking.runs == 3
+
+
+def test_source_jobs_never_rank_but_watcher_check_ranks_once(tmp_path: Path) -> None:
+    """The daemon's per-source cycle leaves the ranking to its own job; a whole cycle ranks."""
+    from tests.test_daemon import LIST, PAGE, SOURCES
+    from watcher.config import parse_config
+    from watcher.demo.server import DemoServer
+    from watcher.pipeline.cycle import Pipeline
+    from watcher.pipeline.scheduler import Daemon
+
+    site = tmp_path / "sites" / "www.hc.gov.cn" / "xxgk" / "gggs"
+    (site / "202507").mkdir(parents=True)
+    (site / "index.html").write_text(LIST, encoding="utf-8")
+    (site / "202507" / "t20250707_1.html").write_text(PAGE.format(deadline="7月20日"), "utf-8")
+    with DemoServer(root=tmp_path / "sites") as server:
+        config = parse_config(SOURCES.format(base=server.base_url))
+        job = Daemon(lambda: config, tmp_path / "job.db")
+        job._run_source("hc-test")  # what the daemon's source job runs
+        with Store.open(tmp_path / "check.db") as store:  # what `watcher check` runs
+            report = asyncio.run(Pipeline(config, store).run_cycle())
+            assert report.total("new_documents") == 1
+            assert not store.ranking_stale() and store.latest_directions_period()
+    with Store.open(tmp_path / "job.db") as store:
+        assert store.newest_version_id() == 1
+        assert store.ranking_stale() and store.latest_directions_period() is None
+
+
+def test_the_digest_and_the_web_page_read_the_stored_ranking(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from watcher.config import DigestSettings
+    from watcher.deliver.digest import build_digest
+    from watcher.periods import week_bounds
+    from watcher.pipeline.ranking import refresh_directions
+    from watcher.web import create_app
+
+    clock = _Clock("2026-01-01T08:00:00+00:00")
+    db = tmp_path / "w.db"
+    with _stored_week(db, clock) as store:
+        refresh_directions(store, _config(), now=clock())
+        week = "2026-W02"
+        ranked = store.directions(week)
+        assert ranked[0].direction == "低空经济研究" and ranked[0].reason
+        # mark the stored ranking so that reading it can be told from ranking again
+        marked = [Direction("存储的方向研究", ("存储的方向",), 9.0, (), "存储的理由。"), *ranked]
+        store.save_ranking(
+            week,
+            week_bounds(week),
+            marked,
+            through_version_id=store.newest_version_id(),
+            analyser=analyser(),
+            limit=10,
+        )
+        before = T.tokenizer_calls()
+        digest = build_digest(store, week, DigestSettings(), save=False)
+        assert "存储的方向研究" in digest.markdown
+        assert T.tokenizer_calls() == before
+        # a version stored since makes the stored ranking stale: the digest ranks again
+        _save(store, "https://a.gov.cn/x", "冰雪经济方案", "一、任务\n发展冰雪经济。", "national")
+        again = build_digest(store, week, DigestSettings(), save=False)
+        assert "存储的方向研究" not in again.markdown
+    page = TestClient(create_app(db, clock=clock)).get("/").text
+    assert "存储的方向研究" in page

@@ -25,6 +25,7 @@ __all__ = [
     "Config",
     "DetailRules",
     "DigestSettings",
+    "DirectionSettings",
     "FetchSettings",
     "ListSpec",
     "NotifySettings",
@@ -178,10 +179,19 @@ class Pair(_Model):
     relation: Literal["implements", "supersedes"] = "implements"
 
 
+class DirectionSettings(_Model):
+    """Research directions are ranked off the fetch path: ``watcher check`` ranks once at the
+    end of a cycle that stored something; the daemon ranks in a job of its own, at most every
+    ``rank_every_minutes`` while something new was stored, and always before the digest."""
+
+    rank_every_minutes: int = Field(default=15, ge=1)
+
+
 class Settings(_Model):
     timezone: str = "Asia/Shanghai"
     fetch: FetchSettings = FetchSettings()
     digest: DigestSettings = DigestSettings()
+    directions: DirectionSettings = DirectionSettings()
     notify: NotifySettings = NotifySettings()
     health_failures: int = Field(default=3, ge=1)  # consecutive failed runs before an alert
     fetch_log_days: int = Field(default=90, ge=1)

@@ -39,6 +39,7 @@ __all__ = [
     "Section",
     "SectionChange",
     "SectionMatch",
+    "Segmentation",
     "Severity",
     "Target",
     "TargetPair",
@@ -349,6 +350,17 @@ class Direction:
     terms: tuple[str, ...]
     score: float
     evidence: tuple[Evidence, ...]
+    reason: str = ""  # 推荐理由: which new document, which section, what is new in it
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """jieba's words of each sentence of one version (title first), as their lengths: all that
+    ranking research directions needs of a version besides its text, made once and stored.
+    ``analyser`` names the code and vocabulary that made it; another one's is made again."""
+
+    analyser: str
+    words: tuple[tuple[int, ...], ...]
 
 
 AlertKind = Literal[

@@ -5,32 +5,61 @@ sentence with where it sits (title, heading, lead, enumeration), and the terms f
 compounds that recur, then counts each kept term by substring in every sentence (jieba may bury
 it inside a longer word) and records 「term + mechanism word」 extensions. ``HistoryStats`` holds
 the earlier corpus for novelty and relevance. Pure; used by ``watcher.directions``.
+
+Word boundaries are the one costly input (jieba). ``segmentation`` makes them for one document
+and ``collect`` takes them ready-made, so a store can keep each version's ``Segmentation`` and a
+second ranking of the same week segments nothing. A segmentation made by another analyser (the
+vocabulary changed) or that no longer fits the sentences is ignored and made again.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
 from typing import Literal
 
-from watcher.models import Section
+import ahocorasick
+
+from watcher.models import LEVEL_WEIGHT, Section, Segmentation
 from watcher.text import terms as T
 
 __all__ = [
+    "ANALYSIS_VERSION",
+    "DEFAULT_LEVEL_WEIGHT",
+    "STATUS_WEIGHT",
     "Candidate",
     "DirectionInput",
     "HistoryStats",
     "Occurrence",
     "SectionInput",
     "SectionStatus",
+    "analyser",
     "collect",
     "heading_words",
+    "level_weight",
+    "segmentation",
 ]
 
 SectionStatus = Literal["new", "changed", "same"] | None
+
+#: Bumped when the sentences or words a segmentation describes are made differently.
+ANALYSIS_VERSION = 1
+#: How much a section's comparison status counts (新增 > 调整 > unknown > 延续).
+STATUS_WEIGHT: Mapping[str | None, float] = {"new": 1.0, "changed": 0.85, None: 0.7, "same": 0.35}
+#: Level weight for documents of unknown level.
+DEFAULT_LEVEL_WEIGHT = 0.5
+
+
+def level_weight(level: str | None) -> float:
+    """Authority of a document level (``models.LEVEL_WEIGHT``; unknown levels in between)."""
+    return LEVEL_WEIGHT.get(level or "", DEFAULT_LEVEL_WEIGHT)
+
 
 #: A compound or single word must appear in this many distinct sections to be a candidate.
 MIN_SECTIONS_LEARNED = 2
@@ -66,6 +95,8 @@ class DirectionInput:
     url: str | None
     document_id: int | None
     sections: tuple[SectionInput, ...]
+    #: what the section statuses compare with, for the 推荐理由 (上位文件《…》, 上一版本), if any
+    compared_with: str = ""
 
     @staticmethod
     def from_tree(
@@ -78,6 +109,7 @@ class DirectionInput:
         document_id: int | None = None,
         statuses: Mapping[str, SectionStatus] | None = None,
         default: SectionStatus = None,
+        compared_with: str = "",
     ) -> DirectionInput:
         """One SectionInput per section of a structure tree (heading and body, children apart)."""
         statuses = statuses or {}
@@ -86,7 +118,7 @@ class DirectionInput:
             text = "\n".join(p for p in (s.heading, s.body) if p and (s.id or p != title))
             if text.strip():
                 secs.append(SectionInput(s.id, text, statuses.get(s.id, default)))
-        return DirectionInput(title, level, source_id, url, document_id, tuple(secs))
+        return DirectionInput(title, level, source_id, url, document_id, tuple(secs), compared_with)
 
 
 @dataclass
@@ -143,32 +175,65 @@ class Candidate:
     kind: str
     occs: list[Occurrence] = field(default_factory=list)
     score: float = 0.0
+    #: sentences (item, order) where the term stands on its own: not only inside a longer phrase
+    #: that narrows it (科教协同育人 for 协同育人) and not only inside a cited title (《…》)
+    own: set[tuple[int, int]] = field(default_factory=set)
+
+    def own_share(self) -> float:
+        """Share of the term's sentences where it stands on its own."""
+        return len(self.own) / len(self.occs) if self.occs else 0.0
 
 
-def _units(items: Sequence[DirectionInput]) -> list[Occurrence]:
-    """Every sentence of the period (titles first), with where it sits."""
+def _units(i: int, item: DirectionInput) -> list[Occurrence]:
+    """Every sentence of one document (title first), with where it sits."""
     units: list[Occurrence] = []
-    for i, item in enumerate(items):
-        order = 0
-        if item.title:
+    order = 0
+    if item.title:
+        order += 1
+        units.append(Occurrence(i, "", order, item.title, T.matching_copy(item.title), True, None))
+    for sec in item.sections:
+        heading = ""
+        for k, sent in enumerate(T.sentences(sec.text)):
             order += 1
+            lead = k == 0 or bool(_RUN_IN_HEADING.match(sent))
+            copy = T.matching_copy(sent)
             units.append(
-                Occurrence(i, "", order, item.title, T.matching_copy(item.title), True, None)
-            )
-        for sec in item.sections:
-            heading = ""
-            for k, sent in enumerate(T.sentences(sec.text)):
-                order += 1
-                lead = k == 0 or bool(_RUN_IN_HEADING.match(sent))
-                copy = T.matching_copy(sent)
-                units.append(
-                    Occurrence(
-                        i, sec.id, order, sent, copy, lead, sec.status, _enumerations(copy, heading)
-                    )
+                Occurrence(
+                    i, sec.id, order, sent, copy, lead, sec.status, _enumerations(copy, heading)
                 )
-                if lead:
-                    heading = copy
+            )
+            if lead:
+                heading = copy
     return units
+
+
+@cache
+def analyser() -> str:
+    """Names what made a segmentation: this code's version, the vocabulary and aliases (they
+    change the words and the sentences' copies) and jieba's version."""
+    digest = hashlib.sha256()
+    for part in (
+        str(ANALYSIS_VERSION),
+        metadata.version("jieba"),
+        *sorted(T.load_vocabulary()),
+        *sorted(T.HEAD_NOUNS),
+        *(f"{p.pattern}={term}" for p, term in T.load_aliases()),
+    ):
+        digest.update(part.encode("utf-8") + b"\x00")
+    return f"{ANALYSIS_VERSION}:{digest.hexdigest()[:16]}"
+
+
+def segmentation(item: DirectionInput) -> Segmentation:
+    """jieba's words of every sentence of a document (the costly step, done once per version)."""
+    return Segmentation(analyser(), tuple(T.segment(u.copy) for u in _units(0, item)))
+
+
+def _words(units: Sequence[Occurrence], seg: Segmentation | None) -> list[list[str]] | None:
+    """The words of each sentence from a stored segmentation; None when it does not fit."""
+    if seg is None or seg.analyser != analyser() or len(seg.words) != len(units):
+        return None
+    words = [T.split_words(u.copy, n) for u, n in zip(units, seg.words, strict=True)]
+    return [w for w in words if w is not None] if all(w is not None for w in words) else None
 
 
 #: 「A、B、C等6个高成长未来产业」: a list closed by 等 (a count optional) and its category.
@@ -188,44 +253,50 @@ def _enumerations(copy: str, heading: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
-    """Candidates with all their occurrences.
+def collect(
+    items: Sequence[DirectionInput],
+    segmentations: Sequence[Segmentation | None] = (),
+    segmented: Callable[[int, Segmentation], None] | None = None,
+) -> tuple[list[Candidate], int]:
+    """Candidates with all their occurrences. ``segmentations`` (by item, may be shorter or hold
+    None) are used where they fit; the other documents are segmented here, and ``segmented``
+    is told each one made (item index, segmentation), so a store can keep it.
 
     Pass 1 finds phrases on word boundaries and keeps vocabulary terms and compounds that recur.
     Pass 2 counts each kept term by substring in every sentence, because jieba may bury it
     inside a longer word (就业促进 inside 高质量充分就业促进机制), and records a kept term
     directly followed by a mechanism/system word as an extension (就业促进 + 机制).
     """
-    units = _units(items)
+    units, found = _phrases(items, segmentations, segmented)
     copies = [u.copy for u in units]
-    found: dict[str, Candidate] = {}
-    for u, copy in zip(units, copies, strict=True):
-        for ph in T.phrases(copy):
-            c = found.setdefault(ph.text, Candidate(ph.text, ph.kind))
-            c.occs.append(u)
     vocab = T.load_vocabulary()
     kept = {t: c for t, c in found.items() if _keep(c, found, vocab)}
     heads = sorted(T.HEAD_NOUNS, key=lambda h: (-len(h), h))
     lookahead = max((len(h) for h in heads), default=0)
     out: dict[str, Candidate] = {}
-    # One C-level scan per term over all sentences joined (NUL never occurs in text), positions
-    # mapped back to sentences: the per-sentence Python loop was quadratic in practice.
+    # All sentences joined (NUL never occurs in text), every kept term found in one pass of an
+    # Aho-Corasick automaton, positions mapped back to sentences: a scan per term grew with
+    # terms × text (bench_directions: the 200-document week).
     joined = "\x00".join(copies)
     unit_index = {(u.item, u.order): i for i, u in enumerate(units)}
     offsets = list(itertools.accumulate((len(c) + 1 for c in copies), initial=0))
+    positions = _positions(joined, kept)
+    standing = _Standing(units, found, unit_index)
     for text in sorted(kept):
         base = kept[text]
         c = out.setdefault(text, Candidate(text, base.kind))
         # canonical forms may not occur literally (促进就业 → 就业促进): keep pass-1 sentences too
         on_words = {(o.item, o.order) for o in base.occs}
         literal: set[int] = set()
-        pos = joined.find(text)
-        while pos >= 0:
+        for pos in positions.get(text, ()):
             i = bisect.bisect_right(offsets, pos) - 1
             u = units[i]
             if i not in literal:
                 literal.add(i)
                 c.occs.append(u)
+            on_own = standing.alone(i, pos - offsets[i], text)
+            if on_own:
+                c.own.add((u.item, u.order))
             end = pos + len(text)
             rest = joined[end : min(offsets[i + 1] - 1, end + lookahead)]
             head = next((h for h in heads if rest.startswith(h)), None)
@@ -233,8 +304,10 @@ def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
                 ext = out.setdefault(text + head, Candidate(text + head, "extension"))
                 if not ext.occs or ext.occs[-1] != u:
                     ext.occs.append(u)
-            pos = joined.find(text, pos + 1)
+                if on_own:
+                    ext.own.add((u.item, u.order))
         c.occs.extend(units[i] for i in sorted(unit_index[k] for k in on_words) if i not in literal)
+        c.own.update(k for k in on_words if unit_index[k] not in literal)
     chars = sum(len(c) for c in copies)
     _drop_fragments(out)
     for c in out.values():
@@ -244,6 +317,89 @@ def collect(items: Sequence[DirectionInput]) -> tuple[list[Candidate], int]:
             stem = c.text[: -len(_head_of(c.text))] if _head_of(c.text) else ""
             c.kind = "extension" if stem in out and out[stem].kind == "vocab" else "compound"
     return list(out.values()), max(chars, 1)
+
+
+def _phrases(
+    items: Sequence[DirectionInput],
+    segmentations: Sequence[Segmentation | None],
+    segmented: Callable[[int, Segmentation], None] | None,
+) -> tuple[list[Occurrence], dict[str, Candidate]]:
+    """Pass 1: every sentence, and the phrases on its word boundaries with their sentences."""
+    units: list[Occurrence] = []
+    found: dict[str, Candidate] = {}
+    for i, item in enumerate(items):
+        mine = _units(i, item)
+        words_of = _words(mine, segmentations[i] if i < len(segmentations) else None)
+        if words_of is None:
+            words_of = [T.tokenize(u.copy) for u in mine]
+            if segmented is not None:
+                segmented(i, Segmentation(analyser(), tuple(tuple(map(len, w)) for w in words_of)))
+        for u, words in zip(mine, words_of, strict=True):
+            for ph in T.phrases_of_words(words):
+                c = found.setdefault(ph.text, Candidate(ph.text, ph.kind))
+                c.occs.append(u)
+        units.extend(mine)
+    return units, found
+
+
+_CITED_TITLE = re.compile(r"《[^《》]*》")
+#: A sentence that is only the name of a document (a list of annexes or of companion plans:
+#: 「教育开放互鉴共赢行动方案（2025—2027年）」) cites it without 《》.
+_DOCUMENT_NAME = re.compile(
+    r"^.{2,40}?(?:方案|规划|纲要|计划|意见|通知|办法|决定|规定|细则|指南)(?:[（(][^）)]*[）)])?[。；]?$"
+)
+
+
+class _Standing:
+    """Whether a term found at a place in a sentence stands on its own there: not inside a
+    cited title (《教育强国建设规划纲要》 cites a plan; it does not discuss 教育强国) and not
+    the tail of a longer phrase of the sentence that narrows it (科教协同育人机制 is about
+    science-education collaboration, not about 协同育人 in general)."""
+
+    def __init__(
+        self,
+        units: Sequence[Occurrence],
+        found: Mapping[str, Candidate],
+        unit_index: Mapping[tuple[int, int], int],
+    ) -> None:
+        self.units = units
+        self.phrases: dict[int, list[str]] = {}
+        for text, cand in found.items():
+            for o in cand.occs:
+                self.phrases.setdefault(unit_index[(o.item, o.order)], []).append(text)
+        self.quotes: dict[int, list[tuple[int, int]]] = {}
+
+    def alone(self, unit: int, pos: int, term: str) -> bool:
+        u = self.units[unit]
+        copy = u.copy
+        if (u.section or u.order > 1) and _DOCUMENT_NAME.match(copy):
+            return False
+        if "《" in copy:
+            if unit not in self.quotes:
+                self.quotes[unit] = [m.span() for m in _CITED_TITLE.finditer(copy)]
+            if any(a < pos < b for a, b in self.quotes[unit]):
+                return False
+        for p in self.phrases.get(unit, ()):
+            k = p.find(term, 1)
+            while k > 0:
+                if k <= pos and copy.startswith(p, pos - k):
+                    return False
+                k = p.find(term, k + 1)
+        return True
+
+
+def _positions(text: str, terms: Iterable[str]) -> dict[str, list[int]]:
+    """Where each term starts in ``text``, overlaps included, in increasing order."""
+    automaton = ahocorasick.Automaton()
+    for term in terms:
+        automaton.add_word(term, term)
+    if not len(automaton):
+        return {}
+    automaton.make_automaton()
+    found: dict[str, list[int]] = {}
+    for end, term in automaton.iter(text):
+        found.setdefault(term, []).append(end - len(term) + 1)
+    return found
 
 
 def _drop_fragments(cands: dict[str, Candidate]) -> None:

@@ -21,29 +21,39 @@ alert at once.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Protocol
 
 from watcher.analysis.candidates import (
+    STATUS_WEIGHT,
     Candidate,
     DirectionInput,
     HistoryStats,
     Occurrence,
     SectionInput,
     SectionStatus,
+    analyser,
     collect,
     heading_words,
+    level_weight,
+)
+from watcher.analysis.clusters import cluster_candidates, diversify, merge_facets
+from watcher.analysis.phrasing import (
+    DIRECTION_SUFFIX,
+    evidence,
+    evidence_values,
+    listed_terms,
+    near_duplicate,
+    phrase_direction,
+    reason,
 )
 from watcher.config import Topic
-from watcher.models import LEVEL_WEIGHT, Direction, Evidence, Section
+from watcher.models import Direction, Section, Segmentation
 from watcher.records import ChangeRow, ComparisonRow, DocumentRow, VersionRow
 from watcher.text import terms as T
-from watcher.text.identity import unwrap_title
 from watcher.text.keys import squeeze
 from watcher.text.sentences import split_sentences
 
@@ -62,8 +72,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------- scoring weights (data)
 
-#: How much a section's comparison status counts (新增 > 调整 > unknown > 延续).
-STATUS_WEIGHT: Mapping[str | None, float] = {"new": 1.0, "changed": 0.85, None: 0.7, "same": 0.35}
 #: Trust in a candidate by how it was found: vocabulary term, term + mechanism word, recurring
 #: multi-word compound, single non-vocabulary word.
 KIND_WEIGHT: Mapping[str, float] = {"vocab": 1.3, "extension": 1.15, "compound": 0.8, "single": 0.5}
@@ -80,8 +88,6 @@ FAMILIARITY = 0.25
 #: the section is about it), half when it is only mentioned there.
 PROMINENCE_BONUS = 0.35
 HEADING_COVERAGE = 0.5
-#: Level weight for documents of unknown level.
-DEFAULT_LEVEL_WEIGHT = 0.5
 #: Titles of notices that organise an event or publish a list (举办…大赛的通知, 公布…名单):
 #: their words are the event's machinery (赛道, 组委会), so their terms count for less than a
 #: policy's (意见, 规划, 方案).
@@ -92,17 +98,8 @@ _EVENT_TITLE = re.compile(
 EVENT_NOTICE_WEIGHT = 0.6
 #: A document with at least this many sections counts a term's frequency by section.
 MIN_STRUCTURED = 3
-#: How many sentences of evidence each direction keeps.
-MAX_EVIDENCE = 3
-#: Evidence sentences longer than this are cut around the term.
-MAX_SENTENCE_CHARS = 160
 #: Only this many best candidates are checked against the history (substring counts cost time).
 MAX_CANDIDATES = 400
-#: Each further direction drawn mainly from the same document is discounted by this factor
-#: when choosing the list (a bulletin's directions should span the period's documents).
-DIVERSITY_DECAY = 0.75
-#: Suffix of a direction in the bulletin's style.
-DIRECTION_SUFFIX = "研究"
 #: Relevance to what the watched sources already discuss: a term built on a vocabulary term that
 #: many history documents use (新一代人工智能 on 人工智能) is a new turn of a standing theme and
 #: counts up to (1 + RELEVANCE_WEIGHT) times; RELEVANCE_SHARE of the history using it is full.
@@ -110,29 +107,97 @@ RELEVANCE_WEIGHT = 1.0
 RELEVANCE_SHARE = 0.5
 #: Relative rise over the history (now vs. before) at which a known term counts as fully rising.
 FULL_RISE = 50.0
+#: Further documents and sources beyond the first that add to a term's score.
+MAX_REPEATS = 2
+#: A term that stands on its own in none of its sentences (only inside narrower phrases, such as
+#: 协同育人 in 科教协同育人, or inside cited titles) keeps this share of its score.
+OWN_FLOOR = 0.5
+#: Headings of the parts of a policy document that frame it rather than set tasks: its goals and
+#: guiding ideas up front, its organisation and guarantees at the end. Slogans (教育强国,
+#: 立德树人根本任务) and boilerplate (经费投入) live there; research topics live in the tasks.
+FRAMING_HEADINGS: tuple[str, ...] = (
+    "总体要求", "指导思想", "基本原则", "工作原则", "主要目标", "总体目标", "发展目标",
+    "工作目标", "重要意义", "保障措施", "组织实施", "组织保障", "组织领导", "实施保障",
+    "工作要求", "保障机制",
+)  # fmt: skip
+#: Sentences that frame a document wherever they stand: its purpose and guiding ideas
+#: (为深入贯彻…，制定本方案; 以…为指导; 落实…根本任务) and its closing calls (形成…强大合力,
+#: 营造良好氛围). Goals named there are slogans of the document, not its tasks.
+_FRAMING_SENTENCE = re.compile(
+    r"^为(?:深入|全面|认真|进一步|更好|加快|切实)?(?:贯彻|落实|推动|推进|实施|加快|建设)"
+    r"|以.{2,40}?为(?:指导|引领|统领)"
+    r"|贯彻(?:落实)?.{0,40}?(?:精神|部署|要求|论述|指示|方针)"
+    r"|根本任务|战略目标|战略部署|决策部署|重大决策|强大合力|良好氛围|良好环境|舆论引导"
+)
+#: A term used only in framing parts or sentences keeps this share of its score.
+#: Longer "headings" are paragraphs (the first line of a section without one).
+MAX_HEADING_CHARS = 30
+FRAMING_FLOOR = 0.4
 
 
 # --------------------------------------------------------------------------- scoring
 
 
-def _weight(level: str | None) -> float:
-    return LEVEL_WEIGHT.get(level or "", DEFAULT_LEVEL_WEIGHT)
-
-
 def _item_weight(item: DirectionInput) -> float:
     """Authority of a document: its level, discounted for event and list notices."""
     kind = EVENT_NOTICE_WEIGHT if _EVENT_TITLE.search(item.title or "") else 1.0
-    return _weight(item.level) * kind
+    return level_weight(item.level) * kind
 
 
-def _base_score(c: Candidate, items: Sequence[DirectionInput]) -> float:
+def _framing(item: DirectionInput) -> frozenset[str]:
+    """Ids of a structured document's framing parts (FRAMING_HEADINGS and their subsections;
+    not the preamble, which often states the subject: 「优先发展低空经济等6个未来产业」); none
+    for a flat text such as a news report."""
+    if len(item.sections) < MIN_STRUCTURED:
+        return frozenset()
+    tops = [s.id for s in item.sections if s.id and _frames(s.text.split("\n", 1)[0])]
+    return frozenset(
+        s.id for s in item.sections if any(s.id == t or s.id.startswith(f"{t}/") for t in tops)
+    )
+
+
+def _frames(heading: str) -> bool:
+    """A heading (not a paragraph) that names a framing part: 「一、总体要求」."""
+    words = heading_words(T.matching_copy(heading))
+    return len(words) <= MAX_HEADING_CHARS and any(h in words for h in FRAMING_HEADINGS)
+
+
+@lru_cache(maxsize=65536)
+def _framing_sentence(copy: str) -> bool:
+    return bool(_FRAMING_SENTENCE.search(copy))
+
+
+def _framed(o: Occurrence, framing: Sequence[frozenset[str]]) -> bool:
+    """A sentence in a framing part or itself a framing sentence."""
+    return o.section in framing[o.item] or _framing_sentence(o.copy)
+
+
+def _substance(c: Candidate, framing: Sequence[frozenset[str]]) -> float:
+    """FRAMING_FLOOR to 1 by the share of a term's sentences (titles aside) that set tasks:
+    outside framing parts and framing sentences."""
+    body = [o for o in c.occs if o.section or o.order > 1]
+    if not body:
+        return 1.0
+    tasks = sum(1 for o in body if not _framed(o, framing))
+    return FRAMING_FLOOR + (1.0 - FRAMING_FLOOR) * tasks / len(body)
+
+
+def _base_score(
+    c: Candidate,
+    items: Sequence[DirectionInput],
+    frequency_of: int,
+    framing: Sequence[frozenset[str]],
+) -> float:
     """Everything but novelty against the history: authority × repetition × status × prominence
-    × frequency × spread × length × unfamiliarity × kind."""
+    × frequency × spread × length × unfamiliarity × kind × standing on its own × substance."""
     docs = sorted({o.item for o in c.occs})
     weights = sorted((_item_weight(items[d]) for d in docs), reverse=True)
-    authority = weights[0] + 0.2 * sum(weights[1:])
+    # Repetition saturates: a theme in three documents of three sources is repeated; one in
+    # nearly all of a busy week's documents is the field's common language (产教融合, 立德树人),
+    # which a linear count would put first every week.
+    authority = weights[0] + 0.2 * sum(weights[1 : 1 + MAX_REPEATS])
     sources = {items[d].source_id or f"#{d}" for d in docs}
-    repetition = 1.0 + 0.3 * (len(sources) - 1)
+    repetition = 1.0 + 0.3 * min(len(sources) - 1, MAX_REPEATS)
     status = max(STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]) for o in c.occs)
     prominence = 1.0 + PROMINENCE_BONUS * max((_prominence(o, c.text) for o in c.occs), default=0)
     # Passages, not sentences: a heading's term repeated in the list under it (光子与量子技术。
@@ -145,7 +210,7 @@ def _base_score(c: Candidate, items: Sequence[DirectionInput]) -> float:
     )
     frequency = 1.0 + 0.5 * math.log(count)
     length = LENGTH_WEIGHT.get(len(c.text), 1.0)
-    familiar = 1.0 / (1.0 + FAMILIARITY * math.log10(1 + T.general_frequency(c.text)))
+    familiar = 1.0 / (1.0 + FAMILIARITY * math.log10(1 + frequency_of))
     spread = SINGLE_DOCUMENT_WEIGHT if len(docs) == 1 and c.kind in ("compound", "single") else 1.0
     return (
         authority
@@ -157,6 +222,8 @@ def _base_score(c: Candidate, items: Sequence[DirectionInput]) -> float:
         * length
         * familiar
         * KIND_WEIGHT[c.kind]
+        * (OWN_FLOOR + (1.0 - OWN_FLOOR) * c.own_share())
+        * _substance(c, framing)
     )
 
 
@@ -206,89 +273,6 @@ def _anchor_share(text: str, history: HistoryStats) -> float:
     return max((history.share(p) for p in parts if p in vocab and p not in stop), default=0.0)
 
 
-# --------------------------------------------------------------------------- merging and phrasing
-
-
-def near_duplicate(a: str, b: str) -> bool:
-    """Same theme written differently: containment (低空经济 / 低空经济产业) or the same characters
-    reordered (促进就业 / 就业促进)."""
-    if a == b:
-        return True
-    short, long_ = sorted((a, b), key=len)
-    if short in long_ and len(short) / len(long_) >= 0.5:
-        return True
-    return len(a) == len(b) and sorted(a) == sorted(b)
-
-
-def phrase_direction(term: str, members: Sequence[str] = ()) -> str:
-    """「term研究」, keeping a mechanism/system word a member adds, with the policy verb before
-    it (就业促进 + 就业促进机制 → 就业促进机制研究; 高质量充分就业 + 高质量充分就业促进机制 →
-    高质量充分就业促进机制研究)."""
-    best = term
-    for m in members:
-        rest = m[len(term) :] if m.startswith(term) else ""
-        head = next((h for h in T.PHRASE_HEADS if rest.endswith(h)), None)
-        if head and (rest == head or rest[: -len(head)] in T.INVERT_LEADING):
-            best = m
-            break
-    best = best.rstrip("+")
-    return best if best.endswith(DIRECTION_SUFFIX) else best + DIRECTION_SUFFIX
-
-
-def _first_in(copy: str, terms: Sequence[str]) -> str:
-    return next((t for t in terms if t in copy), terms[-1])
-
-
-def _cut(sentence: str, term: str) -> str:
-    s = sentence.strip()
-    if len(s) <= MAX_SENTENCE_CHARS:
-        return s
-    pos = max(T.matching_copy(s).find(term), 0)
-    start = max(0, min(pos - MAX_SENTENCE_CHARS // 3, len(s) - MAX_SENTENCE_CHARS))
-    return ("…" if start else "") + s[start : start + MAX_SENTENCE_CHARS] + "…"
-
-
-def _evidence(
-    occs: Sequence[Occurrence], items: Sequence[DirectionInput], terms: Sequence[str]
-) -> tuple[Evidence, ...]:
-    """Up to MAX_EVIDENCE sentences, those holding the first of ``terms`` (the wording) first."""
-
-    def key(o: Occurrence) -> tuple[int, float, int, float, int, int]:
-        title_only = int(o.section == "" and o.order == 1)
-        lacks_term = next((k for k, t in enumerate(terms) if t in o.copy), len(terms))
-        return (
-            lacks_term,
-            -_weight(items[o.item].level),
-            title_only,
-            -STATUS_WEIGHT.get(o.status, STATUS_WEIGHT[None]),
-            o.item,
-            o.order,
-        )
-
-    ranked = sorted(occs, key=key)
-    chosen: list[Occurrence] = []
-    seen: set[str] = set()
-    # first one sentence per document, then fill: evidence should show the repetition
-    for per_doc in (True, False):
-        for o in ranked:
-            if len(chosen) >= MAX_EVIDENCE:
-                break
-            if o.sentence in seen or (per_doc and any(c.item == o.item for c in chosen)):
-                continue
-            chosen.append(o)
-            seen.add(o.sentence)
-    return tuple(
-        Evidence(
-            title=items[o.item].title,
-            section=o.section,
-            sentence=_cut(o.sentence, _first_in(o.copy, terms)),
-            url=items[o.item].url,
-            document_id=items[o.item].document_id,
-        )
-        for o in chosen
-    )
-
-
 # --------------------------------------------------------------------------- ranking
 
 
@@ -297,12 +281,18 @@ def rank_directions(
     history: Sequence[str] | HistoryStats,
     *,
     limit: int = 10,
+    segmentations: Sequence[Segmentation | None] = (),
+    segmented: Callable[[int, Segmentation], None] | None = None,
 ) -> list[Direction]:
-    """The period's research directions, best first (deterministic for the same inputs)."""
+    """The period's research directions, best first (deterministic for the same inputs).
+    ``segmentations`` are the items' stored word boundaries, where known; ``segmented`` hears of
+    each one made here (see ``collect``)."""
     hist = history if isinstance(history, HistoryStats) else HistoryStats.from_texts(history)
-    kept, now_chars = collect(items)
+    kept, now_chars = collect(items, segmentations, segmented)
+    familiarity = T.general_frequencies(c.text for c in kept)
+    framing = [_framing(item) for item in items]
     for c in kept:
-        c.score = _base_score(c, items)
+        c.score = _base_score(c, items, familiarity[c.text], framing)
     kept.sort(key=lambda c: (-c.score, c.text))
     kept = kept[:MAX_CANDIDATES]
     for c in kept:
@@ -310,160 +300,29 @@ def rank_directions(
     kept = [c for c in kept if c.score > 0]
     kept.sort(key=lambda c: (-c.score, -len(c.text), c.text))
 
-    clusters = _clusters(kept)
+    clusters = cluster_candidates(kept)
 
     scored: list[tuple[Direction, int]] = []
-    for cl, facets, home in _merge_facets(clusters, items):
-        rep = cl[0]
-        members = [m.text for m in cl]
+    for cl, facets, home in merge_facets(clusters, items):
+        word = cl[0]
+        others = [m.text for m in cl if m is not word]
+        wording = phrase_direction(word.text, others)
         bonus = 1.0 + min(0.5, 0.1 * (len(cl) - 1))
-        wording = phrase_direction(rep.text, members[1:])
-        occs = [o for m in cl for o in m.occs]
-        terms = [*members[:4], *(f[0].text for f in facets)]
+        terms = (wording.removesuffix(DIRECTION_SUFFIX), word.text)
+        chosen = evidence(cl, items, terms, lambda o: _framed(o, framing))
         scored.append(
             (
                 Direction(
                     direction=wording,
-                    terms=tuple(dict.fromkeys(terms))[:8],
-                    score=round(rep.score * bonus, 4),
-                    evidence=_evidence(
-                        occs, items, (wording.removesuffix(DIRECTION_SUFFIX), rep.text)
-                    ),
+                    terms=listed_terms([word.text, *others[:4], *(f[0].text for f in facets)]),
+                    score=round(cl[0].score * bonus, 4),
+                    evidence=evidence_values(chosen, items, terms),
+                    reason=reason(word.text, chosen, cl, items, hist),
                 ),
                 home,
             )
         )
-    return _diversify(scored, limit)
-
-
-def _clusters(kept: Sequence[Candidate]) -> list[list[Candidate]]:
-    """Near-duplicates linked transitively (协同育人 · 协同育人机制 · 学校家庭社会协同育人机制 ·
-    学校家庭社会协同育人), so the grouping does not depend on which variant scored first. Each
-    cluster is best first; clusters are in the order of their best member."""
-    parent = list(range(len(kept)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    # Two-character words (合作, 成长) would chain unrelated themes (校企合作 · 交流合作), so they
-    # link nothing: each joins the best cluster that holds it, once the others are linked.
-    short = [i for i, c in enumerate(kept) if len(c.text) <= 2]
-    longer = [i for i, c in enumerate(kept) if len(c.text) > 2]
-    for i, j in itertools.combinations(longer, 2):
-        if near_duplicate(kept[i].text, kept[j].text):
-            parent[max(root(i), root(j))] = min(root(i), root(j))
-    for i in short:
-        host = next((j for j in longer if near_duplicate(kept[i].text, kept[j].text)), None)
-        if host is not None:
-            parent[i] = root(host)
-    groups: dict[int, list[Candidate]] = {}
-    for i, c in enumerate(kept):
-        groups.setdefault(root(i), []).append(c)
-    return sorted(groups.values(), key=lambda g: kept.index(g[0]))
-
-
-def _merge_facets(
-    clusters: Sequence[list[Candidate]], items: Sequence[DirectionInput]
-) -> list[tuple[list[Candidate], list[list[Candidate]], int]]:
-    """Fold the clusters of one document that name its subject into one direction: 就业公共服务
-    and 就业促进机制 are facets of a 就业 document's leading direction, not directions of their
-    own. The subject is the title word the document uses most; the direction is worded by the
-    cluster that is the subject itself when there is one (学校家庭社会协同育人 of a 学校家庭社会
-    协同育人 plan), else by the best. Other themes of the document stay apart. Each comes with
-    its home document (``_home``)."""
-    groups: dict[tuple[int, str], list[list[Candidate]]] = {}
-    order: list[tuple[int, str] | int] = []
-    subject_word: dict[int, str] = {}
-    homes = [_home([o for m in cl for o in m.occs]) for cl in clusters]
-    for k, cl in enumerate(clusters):
-        home = homes[k]
-        if home not in subject_word:
-            subject_word[home] = _subject_word(items[home])
-        word = subject_word[home]
-        if word and word in cl[0].text:
-            key = (home, word)
-            if key not in groups:
-                groups[key] = []
-                order.append(key)
-            groups[key].append(cl)
-        else:
-            order.append(k)
-    out: list[tuple[list[Candidate], list[list[Candidate]], int]] = []
-    for entry in order:
-        if isinstance(entry, int):
-            out.append((list(clusters[entry]), [], homes[entry]))
-            continue
-        group = groups[entry]
-        subject = _title_subject(items[entry[0]].title)
-        named = [cl for cl in group if cl[0].text in subject]
-        host = max(named, key=lambda cl: len(cl[0].text)) if named else group[0]
-        best = max(cl[0].score for cl in group)
-        host = [Candidate(host[0].text, host[0].kind, host[0].occs, best), *host[1:]]
-        out.append((host, [cl for cl in group if cl[0].text != host[0].text], entry[0]))
-    return out
-
-
-def _subject_word(item: DirectionInput) -> str:
-    """The word of a document's title subject (vocabulary or generic policy word) that its
-    sentences use most: 就业 for a 就业 意见."""
-    words = _subject_words(item.title)
-    if not words:
-        return ""
-    text = "".join(T.matching_copy(s.text) for s in item.sections)
-    return max(sorted(words), key=lambda w: (text.count(w), len(w)))
-
-
-@lru_cache(maxsize=4096)
-def _title_subject(title: str) -> str:
-    """What a title is about: the transmitted document's title after 关于 (matching copy)."""
-    return T.matching_copy(unwrap_title(title)).rsplit("关于", 1)[-1]
-
-
-@lru_cache(maxsize=4096)
-def _subject_words(title: str) -> frozenset[str]:
-    """Vocabulary and generic policy words (two characters or more) of what a title is about:
-    the part after 关于, without the issuing body (教育 of 教育委员会 is not the subject)."""
-    subject = _title_subject(title)
-    words = T.load_vocabulary() | T.load_stopterms()
-    return frozenset(
-        subject[i:j]
-        for i in range(len(subject))
-        for j in range(i + 2, min(len(subject), i + 12) + 1)
-        if subject[i:j] in words
-    )
-
-
-def _home(occs: Sequence[Occurrence]) -> int:
-    """The document a direction comes from: where it occurs most (earliest on ties)."""
-    per_doc: dict[int, int] = defaultdict(int)
-    for o in occs:
-        per_doc[o.item] += 1
-    return min(per_doc, key=lambda d: (-per_doc[d], d))
-
-
-def _diversify(scored: Sequence[tuple[Direction, int]], limit: int) -> list[Direction]:
-    """Pick best first, discounting each further direction from the same document by
-    DIVERSITY_DECAY, so one long document cannot fill the whole list. Scores stay as computed;
-    directions phrased alike (a term and its head-noun extension) are kept once."""
-    pool = sorted(scored, key=lambda p: (-p[0].score, p[0].direction))
-    taken: dict[int, int] = defaultdict(int)
-    out: list[Direction] = []
-    seen: set[str] = set()
-    while pool and len(out) < limit:
-        best = min(
-            range(len(pool)),
-            key=lambda i: (-pool[i][0].score * DIVERSITY_DECAY ** taken[pool[i][1]], i),
-        )
-        d, home = pool.pop(best)
-        if d.direction in seen:
-            continue
-        seen.add(d.direction)
-        taken[home] += 1
-        out.append(d)
-    return out
+    return diversify(scored, limit)
 
 
 # --------------------------------------------------------------------------- topic watchlist
@@ -493,10 +352,12 @@ MAX_TOPIC_SENTENCES = 5
 
 
 class DirectionStore(Protocol):
-    """What ranking a period needs from the store."""
+    """What ranking a period needs from the store (segmentations: each version's words, kept
+    so that a version is segmented once)."""
 
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]: ...
     def documents(self, *, limit: int = ...) -> list[DocumentRow]: ...
+    def document(self, document_id: int) -> DocumentRow | None: ...
     def versions(self, document_id: int) -> list[VersionRow]: ...
     def section_tree(self, version_id: int) -> Section: ...
     def comparisons(
@@ -505,14 +366,28 @@ class DirectionStore(Protocol):
     def changes(
         self, *, since: str | None = None, document_id: int | None = None
     ) -> list[ChangeRow]: ...
+    def segmentations(self, version_ids: Iterable[int]) -> dict[int, Segmentation]: ...
+    def save_segmentations(self, segmentations: Mapping[int, Segmentation]) -> None: ...
+    def stored_ranking(
+        self, bounds: tuple[str, str], *, analyser: str, limit: int
+    ) -> list[Direction] | None: ...
 
 
 def directions_for_period(
     store: DirectionStore, start_iso: str, end_iso: str, *, limit: int = 10
 ) -> list[Direction]:
     """Directions of the documents stored (new or changed) in [start, end), against everything
-    stored before ``start``. Section statuses come from stored version diffs and comparisons."""
+    stored before ``start``. Section statuses come from stored version diffs and comparisons.
+
+    The stored ranking of exactly these bounds is returned while it is fresh (the pipeline's
+    ranking job made it and nothing was stored since), so readers (the digest, the CLI) do not
+    rank again. Otherwise each version is segmented once: segmentations made here are stored
+    for the next ranking."""
+    stored = store.stored_ranking((start_iso, end_iso), analyser=analyser(), limit=limit)
+    if stored is not None:
+        return stored
     items: list[DirectionInput] = []
+    version_ids: list[int] = []
     # In URL order, not id order: ids follow which fetch finished first, and ties in the ranking
     # are broken by input order, so the same week must always give the same inputs.
     changed = sorted(store.documents_changed_between(start_iso, end_iso), key=lambda d: d.url)
@@ -522,7 +397,9 @@ def directions_for_period(
         if not in_period:
             continue
         current = in_period[-1]
-        statuses, default = _statuses(store, doc.id, current.id, versions[0].id == in_period[0].id)
+        statuses, default, against = _statuses(
+            store, doc.id, current.id, versions[0].id == in_period[0].id
+        )
         tree = store.section_tree(current.id)
         items.append(
             DirectionInput.from_tree(
@@ -534,23 +411,38 @@ def directions_for_period(
                 document_id=doc.id,
                 statuses=statuses,
                 default=default,
+                compared_with=against,
             )
         )
-    return rank_directions(items, _history(store, start_iso), limit=limit)
+        version_ids.append(current.id)
+    known = store.segmentations(version_ids)
+    made: dict[int, Segmentation] = {}
+    found = rank_directions(
+        items,
+        _history(store, start_iso),
+        limit=limit,
+        segmentations=[known.get(v) for v in version_ids],
+        segmented=lambda i, seg: made.__setitem__(version_ids[i], seg),
+    )
+    if made:
+        store.save_segmentations(made)
+    return found
 
 
 def _statuses(
     store: DirectionStore, document_id: int, version_id: int, first_in_period: bool
-) -> tuple[dict[str, SectionStatus], SectionStatus]:
-    """Section statuses of a version: from its comparison with a parent when stored, else from
-    the diff against the previous version; a brand-new document without either is all new."""
+) -> tuple[dict[str, SectionStatus], SectionStatus, str]:
+    """Section statuses of a version and what they compare with: its comparison with a parent
+    when stored, else the diff against the previous version; a brand-new document without
+    either is all new (compared with nothing)."""
     statuses: dict[str, SectionStatus] = {}
     for row in store.comparisons(new_document_id=document_id):
         if row.new_version_id != version_id:
             continue
         for sec in row.comparison.sections:
             statuses[sec.new_id] = sec.status
-        return statuses, None
+        parent = store.document(row.old_document_id)
+        return statuses, None, f"上位文件《{parent.title}》" if parent else "上位文件"
     changes = [
         r
         for r in store.changes(document_id=document_id)
@@ -560,8 +452,8 @@ def _statuses(
         for ch in changes[-1].changes:
             if ch.new_id is not None:
                 statuses[ch.new_id] = "new" if ch.kind == "added" else "changed"
-        return statuses, "same"
-    return statuses, "new" if first_in_period else None
+        return statuses, "same", "上一版本"
+    return statuses, "new" if first_in_period else None, ""
 
 
 def _history(store: DirectionStore, start_iso: str) -> HistoryStats:

@@ -1,16 +1,18 @@
 """``watcher directions``: research directions (本期推荐研究方向) from the store or from files.
 
-Without FILE arguments the documents stored in the period (``--since``, default the last 7 days)
-are ranked against everything stored before it. With FILE arguments (.txt, .html, .pdf, .docx)
-those files are the period and ``--background`` files are the history. ``--json`` prints
-``[{"direction", "terms", "score", "evidence": [{"title", "section", "sentence"}]}]``, best first.
+Without FILE arguments the documents stored in a period are ranked against everything stored
+before it: an ISO week (``--week``, default the current one in the configured zone, the ranking
+the web page and the digest show: read from the store while it is fresh) or the days from
+``--since`` until now. With FILE arguments (.txt, .html, .pdf, .docx) those files are the period
+and ``--background`` files are the history. ``--json`` prints ``[{"direction", "terms", "score",
+"reason", "evidence": [{"title", "section", "sentence"}]}]``, best first.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -19,8 +21,6 @@ from watcher.cli._app import AppContext, main, pass_app
 from watcher.models import LEVELS, Direction
 
 __all__ = ["directions_command", "directions_from_files", "directions_json", "read_file"]
-
-DEFAULT_DAYS = 7
 
 
 def read_file(path: Path) -> tuple[str, str]:
@@ -66,6 +66,7 @@ def directions_json(directions: Sequence[Direction]) -> list[dict[str, object]]:
             "direction": d.direction,
             "terms": list(d.terms),
             "score": d.score,
+            "reason": d.reason,
             "evidence": [
                 {"title": e.title, "section": e.section, "sentence": e.sentence}
                 | ({"url": e.url} if e.url else {})
@@ -85,6 +86,8 @@ def _print_readable(directions: Sequence[Direction], heading: str) -> None:
         return
     for i, d in enumerate(directions, 1):
         click.echo(f"{i}. {d.direction}（得分 {d.score:.2f}；关键词：{'、'.join(d.terms)}）")
+        if d.reason:
+            click.echo(f"   推荐理由：{d.reason}")
         for e in d.evidence:
             where = f"《{e.title}》" + (f" {e.section}" if e.section else "")
             click.echo(f"   · {where}：{e.sentence}")
@@ -93,8 +96,12 @@ def _print_readable(directions: Sequence[Direction], heading: str) -> None:
 @main.command("directions")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--since", "since", default=None, help="起始日期 YYYY-MM-DD（只用于数据库模式；默认最近 7 天）"
+    "--week",
+    "week",
+    default=None,
+    help="ISO 周，如 2026-W47，或这一周里的某一天（只用于数据库模式；默认本周）",
 )
+@click.option("--since", "since", default=None, help="起始日期 YYYY-MM-DD（只用于数据库模式）")
 @click.option(
     "--background",
     "background",
@@ -116,6 +123,7 @@ def _print_readable(directions: Sequence[Direction], heading: str) -> None:
 def directions_command(
     app: AppContext,
     files: tuple[Path, ...],
+    week: str | None,
     since: str | None,
     background: tuple[Path, ...],
     level: str | None,
@@ -129,22 +137,43 @@ def directions_command(
     else:
         if background:
             raise click.UsageError("--background 只能和文件参数一起使用。")
-        start = _since(since)
-        end = datetime.now(UTC).isoformat(timespec="seconds")
+        if week and since:
+            raise click.UsageError("--week 和 --since 只能选一个。")
         from watcher.analysis.directions import directions_for_period
 
+        if since:
+            start = _since(since)
+            end = datetime.now(UTC).isoformat(timespec="seconds")
+            heading = f"推荐研究方向（{start[:10]} 起）："
+        else:
+            start, end, name = _week(app, week)
+            heading = f"推荐研究方向（{name}）："
         with app.open_store() as store:
             found = directions_for_period(store, start, end, limit=limit)
-        heading = f"推荐研究方向（{start[:10]} 起）："
     if as_json:
         click.echo(json.dumps(directions_json(found), ensure_ascii=False, indent=2))
     else:
         _print_readable(found, heading)
 
 
-def _since(value: str | None) -> str:
-    if value is None:
-        return (datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)).isoformat(timespec="seconds")
+def _week(app: AppContext, week: str | None) -> tuple[str, str, str]:
+    """[start, end) and the name of an ISO week in the configured zone (default: this week)."""
+    from watcher.errors import WatcherError
+    from watcher.periods import DEFAULT_TZ, current_week, normalize_week, week_bounds
+
+    try:
+        tz = app.config().settings.timezone
+    except WatcherError:
+        tz = DEFAULT_TZ  # no sources.yaml here: the store alone still answers
+    try:
+        name = normalize_week(week) if week else current_week(tz)
+    except WatcherError as exc:
+        raise click.BadParameter(str(exc), param_hint="--week") from exc
+    start, end = week_bounds(name, tz)
+    return start, end, name
+
+
+def _since(value: str) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError as exc:

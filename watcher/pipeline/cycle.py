@@ -98,8 +98,12 @@ class Pipeline:
         *,
         progress: Callable[[str, SourceOutcome], None] | None = None,
         stop: threading.Event | None = None,
+        rank: bool = True,
     ) -> None:
         self.config = config
+        # Rank research directions once at the end of a cycle that stored something; the
+        # daemon's per-source cycles leave that to its own debounced ranking job.
+        self.rank = rank
         self.store = store
         self.rules = IngestRules.from_config(config)
         self.progress = progress
@@ -123,7 +127,7 @@ class Pipeline:
         async with Fetcher(self.config.settings.fetch, on_attempt=self._log_attempt) as fetcher:
             outcomes = await asyncio.gather(*(self._run_guarded(fetcher, s) for s in sources))
         report.outcomes = list(outcomes)
-        if report.total("new_documents") or report.total("new_versions"):
+        if self.rank and (report.total("new_documents") or report.total("new_versions")):
             try:
                 refresh_directions(self.store, self.config, self.rules)
             except WatcherError:

@@ -1,11 +1,15 @@
-"""The daemon's clock: APScheduler jobs for every source, the delivery worker, the weekly digest,
-housekeeping and the heartbeat.
+"""The daemon's clock: APScheduler jobs for every source, the ranking of research directions,
+the delivery worker, the weekly digest, housekeeping and the heartbeat.
 
 The only module that owns time. One job per source (its own interval or cron, with jitter,
 misfires coalesced, ``max_instances=1`` so a source never runs twice at once); after downtime
 each overdue source runs once at start, not once per missed interval, and a week whose digest
 was missed is produced at start. Every job opens its own ``Store`` (SQLite connections belong
 to one thread). ``reload()`` re-reads the configuration and reschedules without losing state.
+
+Source jobs never rank research directions: the ranking job checks every RANKING_CHECK_SECONDS
+and ranks only when something new was stored and ``directions.rank_every_minutes`` have passed
+since the last ranking (``RankingJob``); the digest job ranks first when anything is unranked.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from watcher.config import Config, Source
 from watcher.errors import StoreError, WatcherError
 from watcher.periods import iso_week
 from watcher.pipeline.cycle import Pipeline
+from watcher.pipeline.ranking import RankingJob
 from watcher.store import Store
 
 __all__ = ["Daemon", "last_due_digest_week"]
@@ -37,6 +42,8 @@ log = logging.getLogger("watcher.daemon")
 
 HEARTBEAT_SECONDS = 10.0
 OUTBOX_SECONDS = 30.0
+#: How often the ranking job looks whether a ranking is due (it ranks far less often).
+RANKING_CHECK_SECONDS = 60.0
 
 
 def last_due_digest_week(config: Config, now: datetime) -> str:
@@ -69,6 +76,7 @@ class Daemon:
         self.clock = clock
         self.stopping = threading.Event()
         self.cycles = 0
+        self.ranking = RankingJob(clock)
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -95,6 +103,12 @@ class Daemon:
             IntervalTrigger(seconds=OUTBOX_SECONDS),
             id="outbox",
             next_run_time=self.clock(),
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
+            self._rank_directions,
+            IntervalTrigger(seconds=RANKING_CHECK_SECONDS),
+            id="directions",
             replace_existing=True,
         )
         self._schedule_digest()
@@ -227,7 +241,7 @@ class Daemon:
         except WatcherError:
             return
         with Store.open(self.store_path) as store:
-            pipeline = Pipeline(config, store, stop=self.stopping)
+            pipeline = Pipeline(config, store, stop=self.stopping, rank=False)
             report = asyncio.run(pipeline.run_cycle([source.id]))
         with self._lock:
             self.cycles += 1
@@ -246,6 +260,17 @@ class Daemon:
                     "error": o.error,
                 },
             )
+
+    def _rank_directions(self, *, force: bool = False) -> None:
+        """Re-rank research directions when due (see RankingJob); never fatal to the daemon."""
+        if self.stopping.is_set() and not force:
+            return
+        try:
+            with Store.open(self.store_path) as store:
+                if self.ranking.run(store, self.config, force=force):
+                    log.info("research directions ranked", extra={"runs": self.ranking.runs})
+        except WatcherError:
+            log.exception("research directions could not be ranked")
 
     def _heartbeat(self) -> None:
         with Store.open(self.store_path) as store:
@@ -271,6 +296,7 @@ class Daemon:
         from watcher.deliver.digest import build_digest, queue_digest
 
         week = week or last_due_digest_week(self.config, self.clock())
+        self._rank_directions(force=True)  # the digest reads the stored ranking
         with Store.open(self.store_path) as store:
             digest = build_digest(
                 store, week, self.config.settings.digest, tz=self.config.settings.timezone

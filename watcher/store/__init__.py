@@ -36,6 +36,7 @@ from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
+from watcher.store.terms import TermsMixin
 
 __all__ = [
     "ChangeRow",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin):
+class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle

@@ -201,7 +201,7 @@ class FindingsMixin(StoreBase):
             for rank, d in enumerate(directions, 1):
                 self.conn.execute(
                     "INSERT INTO directions(period, rank, direction, score, terms_json, evidence_json, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "created_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         period,
                         rank,
@@ -210,6 +210,7 @@ class FindingsMixin(StoreBase):
                         json.dumps(list(d.terms), ensure_ascii=False),
                         json.dumps(evidence_to_json(d.evidence), ensure_ascii=False),
                         self.now(),
+                        d.reason,
                     ),
                 )
 
@@ -221,6 +222,7 @@ class FindingsMixin(StoreBase):
                 terms=tuple(json.loads(r["terms_json"])),
                 score=float(r["score"]),
                 evidence=evidence_from_json(json.loads(r["evidence_json"])),
+                reason=str(r["reason"] or ""),
             )
             for r in rows
         ]

@@ -188,4 +188,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE versions DROP COLUMN structure_json;
     """,
+    # 4: research directions off the fetch path. Each version's words (jieba's segmentation of
+    # its sentences, as compressed word lengths) are made once, when a ranking first needs them,
+    # so re-ranking a week never segments again; a direction keeps its 推荐理由.
+    """
+    CREATE TABLE version_terms (
+        version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+        analyser TEXT NOT NULL,           -- code + vocabulary that made it (others are remade)
+        words BLOB NOT NULL,              -- serialize.segmentation_to_bytes
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE directions ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    """,
 )
