@@ -30,7 +30,7 @@ from watcher.records import (
     VersionResult,
     VersionRow,
 )
-from watcher.store.base import Clock, utcnow
+from watcher.store.base import Clock, register_functions, utcnow
 from watcher.store.digests import DigestsMixin
 from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
@@ -68,6 +68,7 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
+            register_functions(conn)
             db = sqlite_utils.Database(conn, execute_plugins=False)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(

@@ -2,7 +2,9 @@
 
 A version is written only when the document's fingerprint (the hash of its substantive,
 normalised text) differs from the current version's; an unchanged fetch only moves
-``last_seen``. Raw bytes are zlib-compressed and stored once per SHA-256.
+``last_seen``. Raw bytes are zlib-compressed and stored once per SHA-256; version text is
+zlib-compressed too (``base.pack_text``). The search index is a contentless trigram FTS5 table
+(rowid = document id) over each document's current version, so the text is not kept twice.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from watcher.config import Source
 from watcher.errors import StoreError
 from watcher.models import FetchAttempt, Section
 from watcher.records import DocumentRow, SourceRow, VersionResult, VersionRow
-from watcher.store.base import StoreBase
+from watcher.store.base import StoreBase, pack_text, unpack_text
 from watcher.text import structure
 
 __all__ = ["DocumentsMixin"]
@@ -47,6 +49,10 @@ def _row(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
         return None
     names = {f.name for f in fields(cls)}
     return cls(**{k: v for k, v in row.items() if k in names})
+
+
+def _version_row(row: Mapping[str, Any]) -> VersionRow | None:
+    return _row(VersionRow, {**row, "text": unpack_text(row["text"])})
 
 
 class DocumentsMixin(StoreBase):
@@ -355,7 +361,7 @@ class DocumentsMixin(StoreBase):
                 + " WHERE id = ?",
                 (title, now, version_id, *columns.values(), doc.id),
             )
-            self._index(doc.id, title, text)
+            self._index(doc.id, title, text, replaces=current)
             return VersionResult(
                 "new_version", doc.id, version_id, current.id if current else None, flip_flop
             )
@@ -416,7 +422,7 @@ class DocumentsMixin(StoreBase):
                 seq,
                 now,
                 title,
-                text,
+                pack_text(text),
                 text_hash,
                 json.dumps(dict(meta), ensure_ascii=False),
                 json.dumps([dict(a) for a in attachments], ensure_ascii=False),
@@ -433,22 +439,29 @@ class DocumentsMixin(StoreBase):
         )
         return version_id
 
-    def _index(self, document_id: int, title: str, text: str) -> None:
-        self.conn.execute("DELETE FROM search WHERE document_id = ?", (document_id,))
+    def _index(
+        self, document_id: int, title: str, text: str, replaces: VersionRow | None = None
+    ) -> None:
+        """Index the document's current version. A contentless FTS5 row is removed by giving
+        back the values it was indexed with: those of the version it ``replaces``."""
+        if replaces is not None:
+            self.conn.execute(
+                "INSERT INTO search(search, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                (document_id, replaces.title, replaces.text),
+            )
         self.conn.execute(
-            "INSERT INTO search(title, text, document_id) VALUES (?, ?, ?)",
-            (title, text, document_id),
+            "INSERT INTO search(rowid, title, text) VALUES (?, ?, ?)", (document_id, title, text)
         )
 
     def version(self, version_id: int) -> VersionRow | None:
         rows = self.query("SELECT * FROM versions WHERE id = ?", (version_id,))
-        return _row(VersionRow, rows[0]) if rows else None
+        return _version_row(rows[0]) if rows else None
 
     def versions(self, document_id: int) -> list[VersionRow]:
         rows = self.query(
             "SELECT * FROM versions WHERE document_id = ? ORDER BY seq", (document_id,)
         )
-        return [r for row in rows if (r := _row(VersionRow, row)) is not None]
+        return [r for row in rows if (r := _version_row(row)) is not None]
 
     def latest_version_text(self, document_id: int) -> tuple[str, str]:
         """(title, text) of a document's current version; StoreError when there is none."""
@@ -461,7 +474,7 @@ class DocumentsMixin(StoreBase):
             raise StoreError(
                 f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。"
             )
-        return str(row[0]), str(row[1])
+        return str(row[0]), unpack_text(row[1])
 
     def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
         """Full-text search; trigram FTS for 3+ characters, LIKE for shorter queries."""
@@ -473,7 +486,7 @@ class DocumentsMixin(StoreBase):
             ids = [
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT document_id FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
+                    "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
                     (phrase, limit),
                 )
             ]
@@ -482,7 +495,9 @@ class DocumentsMixin(StoreBase):
             ids = [
                 r[0]
                 for r in self.conn.execute(
-                    "SELECT document_id FROM search WHERE title LIKE ? OR text LIKE ? LIMIT ?",
+                    # Shorter than a trigram: scan the current versions (the index keeps no text).
+                    "SELECT d.id FROM documents d JOIN versions v ON v.id = d.current_version_id "
+                    "WHERE v.title LIKE ? OR watcher_unpack(v.text) LIKE ? ORDER BY d.id LIMIT ?",
                     (like, like, limit),
                 )
             ]

@@ -200,4 +200,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE directions ADD COLUMN reason TEXT NOT NULL DEFAULT '';
     """,
+    # 5: version text is kept zlib-compressed like the raw HTML (``watcher_pack``, a function
+    # the store registers), and the search index keeps no second copy of it: a contentless
+    # trigram FTS5 table whose rowid is the document id, indexed from the current version.
+    """
+    DROP TABLE search;
+    CREATE VIRTUAL TABLE search USING fts5(title, text, content = '', tokenize = 'trigram');
+    INSERT INTO search(rowid, title, text)
+        SELECT d.id, v.title, watcher_unpack(v.text) FROM documents d
+        JOIN versions v ON v.id = d.current_version_id;
+    UPDATE versions SET text = watcher_pack(text) WHERE typeof(text) = 'text';
+    """,
 )
