@@ -477,25 +477,32 @@ class DocumentsMixin(StoreBase):
         return str(row[0]), unpack_text(row[1])
 
     def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
-        """Full-text search; trigram FTS for 3+ characters, LIKE for shorter queries."""
+        """Full-text search; the trigram index for 3+ characters, a scan for shorter queries.
+
+        The index keeps which documents hold each trigram, not where (``detail=none``: a
+        seventh of the size), so a longer query finds the documents holding all its trigrams,
+        best ranked first, and keeps those whose current title or text really contains it."""
         q = q.strip()
         if not q:
             return []
         if len(q) >= 3:
-            phrase = '"' + q.replace('"', '""') + '"'
-            ids = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
-                    (phrase, limit),
-                )
-            ]
+            grams = dict.fromkeys(q[i : i + 3] for i in range(len(q) - 2))
+            match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
+            cur = self.conn.execute(
+                "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rank", (match,)
+            )
+            ids = []
+            for (doc_id,) in cur:
+                if len(grams) == 1 or self._contains(int(doc_id), q):
+                    ids.append(doc_id)
+                    if len(ids) >= limit:
+                        break
+            cur.close()
         else:
             like = f"%{q}%"
             ids = [
                 r[0]
                 for r in self.conn.execute(
-                    # Shorter than a trigram: scan the current versions (the index keeps no text).
                     "SELECT d.id FROM documents d JOIN versions v ON v.id = d.current_version_id "
                     "WHERE v.title LIKE ? OR watcher_unpack(v.text) LIKE ? ORDER BY d.id LIMIT ?",
                     (like, like, limit),
@@ -503,6 +510,22 @@ class DocumentsMixin(StoreBase):
             ]
         docs = [self.document(int(i)) for i in ids]
         return [d for d in docs if d is not None]
+
+    def _contains(self, document_id: int, q: str) -> bool:
+        """Whether the document's current title or text contains ``q`` (case folded, as the
+        trigram index folds it)."""
+        row = self.conn.execute(
+            "SELECT v.title, v.text FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            "WHERE d.id = ?",
+            (document_id,),
+        ).fetchone()
+        if row is None:
+            return False
+        title, text = str(row[0]), unpack_text(row[1])
+        if q.lower() == q.upper():  # nothing to fold (Chinese): a plain substring test
+            return q in title or q in text
+        needle = q.lower()
+        return needle in title.lower() or needle in text.lower()
 
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]:
         """Documents with a new document or new version stored in [start, end)."""

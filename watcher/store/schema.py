@@ -202,10 +202,14 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 5: version text is kept zlib-compressed like the raw HTML (``watcher_pack``, a function
     # the store registers), and the search index keeps no second copy of it: a contentless
-    # trigram FTS5 table whose rowid is the document id, indexed from the current version.
+    # trigram FTS5 table whose rowid is the document id, indexed from the current version,
+    # keeping which documents hold a trigram but not where (detail = none, 1/7 of the size;
+    # Store.search checks the candidates' text).
     """
     DROP TABLE search;
-    CREATE VIRTUAL TABLE search USING fts5(title, text, content = '', tokenize = 'trigram');
+    CREATE VIRTUAL TABLE search USING fts5(
+        title, text, content = '', detail = none, tokenize = 'trigram'
+    );
     INSERT INTO search(rowid, title, text)
         SELECT d.id, v.title, watcher_unpack(v.text) FROM documents d
         JOIN versions v ON v.id = d.current_version_id;
