@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from watcher.config import Config, Source
+from watcher.config import Config, ListSpec, Source
 from watcher.deliver import alerts as alert_rules
 from watcher.errors import ExtractError, FetchError, StoreError, WatcherError
 from watcher.ingest import attachments, discover, guards
@@ -231,18 +231,35 @@ class Pipeline:
         for spec in source.lists:
             for page_url in discover.list_page_urls(spec):
                 try:
-                    fetched = await fetcher.fetch(page_url, source=source)
+                    found = await self._list_links(fetcher, source, spec, page_url)
                 except FetchError as exc:
                     errors.append(str(exc))
                     break
                 any_ok = True
-                found = discover.find_links(spec, fetched.text or "", fetched.final_url)
                 fresh = [link for link in found if not self.store.known_url(link.url)]
                 links.extend(found)
                 if len(fresh) < len(found):
                     break  # this page reaches documents we know: older pages hold nothing new
         unique = list({link.url: link for link in links}.values())
         return unique, errors, any_ok
+
+    async def _list_links(
+        self, fetcher: Fetcher, source: Source, spec: ListSpec, page_url: str
+    ) -> list[Link]:
+        """The links on one list page, fetched conditionally: an unchanged page answers 304
+        and its links are the ones stored from its last full fetch."""
+        known = self.store.list_page(page_url)
+        fetched = await fetcher.fetch(
+            page_url,
+            source=source,
+            etag=known.etag if known else None,
+            last_modified=known.last_modified if known else None,
+        )
+        if fetched.not_modified:
+            return list(known.links) if known else []
+        found = discover.find_links(spec, fetched.text or "", fetched.final_url)
+        self.store.save_list_page(page_url, fetched.etag, fetched.last_modified, found)
+        return found
 
     async def _fetch_document(
         self, fetcher: Fetcher, source: Source, link: Link

@@ -34,6 +34,7 @@ from watcher.store.base import Clock, register_functions, utcnow
 from watcher.store.digests import DigestsMixin
 from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
+from watcher.store.lists import ListPage, ListPagesMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
 from watcher.store.terms import TermsMixin
@@ -43,6 +44,7 @@ __all__ = [
     "ComparisonRow",
     "DocumentRow",
     "LinkRow",
+    "ListPage",
     "SourceRow",
     "Store",
     "VersionResult",
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 
-class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin):
+class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin, ListPagesMixin):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle

@@ -215,4 +215,15 @@ MIGRATIONS: tuple[str, ...] = (
         JOIN versions v ON v.id = d.current_version_id;
     UPDATE versions SET text = watcher_pack(text) WHERE typeof(text) = 'text';
     """,
+    # 6: list pages are fetched conditionally too: the validators of each list page and the
+    # links it held, read back when it answers 304
+    """
+    CREATE TABLE list_pages (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        links_json TEXT NOT NULL,         -- the links found on it, as [{url, title, date, meta}]
+        fetched_at TEXT NOT NULL
+    );
+    """,
 )
