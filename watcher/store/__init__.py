@@ -38,6 +38,7 @@ from watcher.store.lists import ListPage, ListPagesMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
 from watcher.store.terms import TermsMixin
+from watcher.store.titles import TitleKeysMixin
 
 __all__ = [
     "ChangeRow",
@@ -53,7 +54,15 @@ __all__ = [
 ]
 
 
-class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin, ListPagesMixin):
+class Store(
+    DocumentsMixin,
+    FindingsMixin,
+    OutboxMixin,
+    DigestsMixin,
+    TermsMixin,
+    ListPagesMixin,
+    TitleKeysMixin,
+):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle

@@ -226,4 +226,21 @@ MIGRATIONS: tuple[str, ...] = (
         fetched_at TEXT NOT NULL
     );
     """,
+    # 7: lineage looks titles up by key instead of reading every stored title: each document's
+    # title key and series key, each unresolved link's cited key (made by the pipeline, remade
+    # when a title changes or the keying code does)
+    """
+    CREATE TABLE title_keys (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        title TEXT NOT NULL,              -- the title the keys were made from
+        title_key TEXT NOT NULL,
+        series_key TEXT NOT NULL
+    );
+    CREATE INDEX title_keys_title ON title_keys(title_key);
+    CREATE INDEX title_keys_series ON title_keys(series_key);
+    CREATE TABLE link_keys (
+        link_id INTEGER PRIMARY KEY REFERENCES links(id),
+        cited_key TEXT NOT NULL
+    );
+    """,
 )
