@@ -1,8 +1,12 @@
 """Benchmark main-text extraction: watcher.extract vs trafilatura vs readability-lxml.
 
 Prints precision/recall/F1 (metric of ../shared/extract-dev/README.md, implemented in
-tests/support/metric.py) on the extract-dev set and on tests/fixtures/pages, metadata accuracy
-per field on the fixture pages, and pages/s on a ~30 KB and a ~300 KB page.
+tests/support/metric.py) on the extract-dev set, on tests/fixtures/pages (the templates we
+built from notes and saved samples) and on tests/fixtures/pages/wild (real-shaped pages of
+templates seen in the wild, one of them GBK; the names in wild/held_out.txt, kept out of tuning,
+as a set of their own), metadata accuracy per field on each fixture set,
+and pages/s on a ~30 KB and a ~300 KB page. Pages are read as bytes, as the fetcher hands them
+over: every extractor decodes them itself.
 
     python bench/bench_extract.py [--short]
 
@@ -33,19 +37,22 @@ from watcher.models import META_KEYS  # noqa: E402
 
 EXTRACT_DEV = REPO.parent / "shared" / "extract-dev" / "cwced-dev"
 FIXTURES = REPO / "tests" / "fixtures" / "pages"
+WILD = FIXTURES / "wild"
+HELD_OUT = WILD / "held_out.txt"
 
-Extractor = Callable[[str], str]
+Page = str | bytes
+Extractor = Callable[[Page], str]
 
 
-def watcher_text(html: str) -> str:
+def watcher_text(html: Page) -> str:
     return extract(html).text
 
 
-def trafilatura_text(html: str) -> str:
+def trafilatura_text(html: Page) -> str:
     return trafilatura.extract(html, include_comments=False) or ""
 
 
-def readability_text(html: str) -> str:
+def readability_text(html: Page) -> str:
     summary = Document(html).summary(html_partial=True)
     if not summary.strip():
         return ""
@@ -74,16 +81,36 @@ def dev_pages(limit: int | None) -> list[tuple[str, str]]:
     ]
 
 
-def fixture_pages() -> list[tuple[Path, dict[str, object]]]:
+def fixture_pages(folder: Path) -> list[tuple[Path, dict[str, object]]]:
+    """Pages with gold under ``folder``, not descending into ``wild/`` (its own set)."""
     out = []
-    for gold_path in sorted(FIXTURES.rglob("*.json")):
+    for gold_path in sorted(folder.rglob("*.json")):
+        if folder != WILD and WILD in gold_path.parents:
+            continue
         out.append(
             (gold_path.with_suffix(".html"), json.loads(gold_path.read_text(encoding="utf-8")))
         )
     return out
 
 
-def quality(pages: list[tuple[str, str]]) -> dict[str, tuple[SetScore, float]]:
+def held_out_names() -> set[str]:
+    """Wild fixtures kept out of tuning (``wild/held_out.txt``, one name a line, # comments)."""
+    lines = HELD_OUT.read_text(encoding="utf-8").splitlines() if HELD_OUT.is_file() else []
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def fixture_sets() -> list[tuple[str, list[tuple[Path, dict[str, object]]]]]:
+    """Template fixtures, wild pages tuned on, wild pages held out."""
+    held = held_out_names()
+    wild = fixture_pages(WILD)
+    return [
+        ("fixture pages", fixture_pages(FIXTURES)),
+        ("wild pages, tuned on", [(p, g) for p, g in wild if p.stem not in held]),
+        ("wild pages, held out", [(p, g) for p, g in wild if p.stem in held]),
+    ]
+
+
+def quality(pages: list[tuple[Page, str]]) -> dict[str, tuple[SetScore, float]]:
     results: dict[str, tuple[SetScore, float]] = {}
     for name, fn in EXTRACTORS.items():
         start = time.perf_counter()
@@ -100,9 +127,10 @@ def print_quality(title: str, results: dict[str, tuple[SetScore, float]]) -> Non
         print(f"  {name:<12} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {rate:8.1f}")
 
 
-def metadata_accuracy(pages: list[tuple[Path, dict[str, object]]]) -> None:
-    print("\nmetadata accuracy on fixture pages (pages where gold or output has the field)")
-    counts = {k: [0, 0] for k in (*META_KEYS, "title")}
+def metadata_accuracy(name: str, pages: list[tuple[Path, dict[str, object]]]) -> None:
+    print(f"\nmetadata accuracy on {name} (pages where gold or output has the field; title,")
+    print("  exact text and attachment list: every page)")
+    counts = {k: [0, 0] for k in (*META_KEYS, "title", "text exact", "attachments")}
     for html_path, gold in pages:
         article = extract(html_path.read_bytes(), str(gold["url"]))
         gold_meta = gold["meta"]
@@ -111,8 +139,14 @@ def metadata_accuracy(pages: list[tuple[Path, dict[str, object]]]) -> None:
             if key in gold_meta or key in article.meta:
                 counts[key][1] += 1
                 counts[key][0] += gold_meta.get(key) == article.meta.get(key)
-        counts["title"][1] += 1
-        counts["title"][0] += gold["title"] == article.title
+        found = [{"url": a.url, "name": a.name, "ext": a.ext} for a in article.attachments]
+        for key, same in (
+            ("title", gold["title"] == article.title),
+            ("text exact", gold.get("text", "") == article.text),
+            ("attachments", gold.get("attachments", []) == found),
+        ):
+            counts[key][1] += 1
+            counts[key][0] += same
     for key, (ok, total) in counts.items():
         share = f"{ok / total:.3f}" if total else "  n/a"
         print(f"  {key:<15} {ok:>3}/{total:<3} {share}")
@@ -168,12 +202,12 @@ def main() -> None:
         print_quality(f"extract-dev ({len(dev)} pages)", quality(dev))
     else:
         print("\nextract-dev: ../shared/extract-dev is absent; skipped")
-    fixtures = fixture_pages()
-    with_text = [
-        (p.read_text(encoding="utf-8"), str(g["text"])) for p, g in fixtures if g.get("text")
-    ]
-    print_quality(f"fixture pages ({len(with_text)} pages with gold text)", quality(with_text))
-    metadata_accuracy(fixtures)
+    for name, fixtures in fixture_sets():
+        with_text: list[tuple[Page, str]] = [
+            (p.read_bytes(), str(g["text"])) for p, g in fixtures if g.get("text")
+        ]
+        print_quality(f"{name} ({len(with_text)} pages with gold text)", quality(with_text))
+        metadata_accuracy(name, fixtures)
     speed(3 if args.short else 20)
 
 

@@ -111,13 +111,14 @@ class Site:
         return self.store.query("SELECT * FROM alerts WHERE kind = ? ORDER BY id", (kind,))
 
 
-def _config(list_url: str, *, retries: int, timeout: float) -> Config:
+def _config(list_url: str, *, retries: int, timeout: float, doc_port: int) -> Config:
     source = Source(
         id="faulty",
         name="故障测试站",
         level="district",
         allow_private=True,
         allowed_hosts=("127.0.0.1",),
+        allowed_ports=(doc_port,),  # the documents live on a second server
         lists=(ListSpec(url=list_url, item="ul.list a"),),
     )
     fetch = FetchSettings(
@@ -142,7 +143,10 @@ def make_site(tmp_path: Path) -> Iterator[Callable[..., Site]]:
         store = Store.open(tmp_path / f"w{len(opened)}.db")
         opened.append((lists, docs, store))
         site = Site(
-            lists, docs, store, _config(lists.url("/list/"), retries=retries, timeout=timeout)
+            lists,
+            docs,
+            store,
+            _config(lists.url("/list/"), retries=retries, timeout=timeout, doc_port=docs.port),
         )
         lists.route("/list/", Reply(body=_list_page(site.doc_url), headers=HTML))
         site.serve(Reply(body=DOC, headers=HTML))

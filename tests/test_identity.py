@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from watcher.text import identity
 from watcher.text.identity import (
     canonical_url,
     doc_kind,
@@ -325,3 +326,78 @@ def test_canonical_url_is_idempotent() -> None:
     for url, _ in URL_CASES:
         once = canonical_url(url)
         assert canonical_url(once) == once
+
+
+# --------------------------------------------------------------------------- kinds, agreement
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "media", "kind"),
+    [
+        (
+            "市教委负责人解读《重庆加快建设教育强市推进教育现代化规划（2024—2035年）》",
+            "",
+            False,
+            "解读",
+        ),
+        ("教育部有关负责人就《职业教育法》修订答记者问", "", False, "解读"),
+        ("重庆加快建设教育强市推进教育现代化规划（2024—2035年）", "", False, "规划"),
+        ("新闻报道：国务院印发《教育强国建设规划纲要》", "", False, "新闻"),
+        (
+            "青海省以“四力”推动职业教育高质量发展",
+            "（教育部简报〔2024〕第61期）青海省认真…",
+            False,
+            "新闻",
+        ),
+        ("朝着建成教育强国战略目标扎实迈进", "", True, "新闻"),
+        ("教育部关于公布第二批职业教育国家在线精品课程名单的通知", "", True, "通知"),
+        ("关于加强职业院校教学管理的若干意见", "", False, "意见"),
+        ("2025年部门预算公开说明", "", False, None),
+    ],
+)
+def test_classify_kind(title: str, text: str, media: bool, kind: str | None) -> None:
+    assert identity.classify_kind(title, text, media=media) == kind
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "agree"),
+    [
+        (
+            "关于做好2025年职业院校招生工作的通知",
+            "重庆市教育委员会关于做好2025年职业院校招生工作的通知",
+            True,
+        ),
+        (
+            "关于印发《职业教育提质领跑行动方案（2025—2027年）》的通知",
+            "职业教育提质领跑行动方案",
+            True,
+        ),
+        ("關於印發職業教育提質領跑行動方案的通知", "职业教育提质领跑行动方案", True),
+        ("关于开展2025年职业院校技能大赛的通知", "关于开展2025年职业院校技能大赛工作的通知", True),
+        (
+            "关于做好2025年职业院校招生工作的通知",
+            "关于公布2025年市级职业教育教学成果奖评审结果的通知",
+            False,
+        ),
+        ("关于加强中小学安全管理工作的通知", "关于加强职业院校安全管理工作的通知", False),
+    ],
+)
+def test_titles_agree(a: str, b: str, agree: bool) -> None:
+    assert identity.titles_agree(a, b) is agree
+    assert identity.titles_agree(b, a) is agree
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        (
+            "渝中府办〔2024〕13号重庆市渝中区人民政府办公室关于印发方案的通知",
+            "重庆市渝中区人民政府办公室关于印发方案的通知",
+        ),
+        ("教职成〔2025〕2号 关于实施双高计划的通知", "关于实施双高计划的通知"),
+        ("重庆市教育委员会关于开展活动的通知", "重庆市教育委员会关于开展活动的通知"),
+        ("渝教发〔2025〕1号", "渝教发〔2025〕1号"),
+    ],
+)
+def test_strip_leading_doc_number(name: str, title: str) -> None:
+    assert identity.strip_leading_doc_number(name) == title

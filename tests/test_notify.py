@@ -165,7 +165,7 @@ def test_wecom_markdown_split_to_4096_bytes() -> None:
     long_msg = Message(title="长消息", body=LONG_CHINESE, idempotency_key="k")
     with Receiver() as rx:
         parse_channel(_bot_url("wecom", rx, "wkey"), environ={}).send(long_msg)
-    assert len(rx.requests) > 3
+    assert len(rx.requests) == 3  # capped: the rest of the body is cut (see test_delivery.py)
     for req in rx.requests:
         assert req.query["key"] == "wkey"
         assert req.json["msgtype"] == "markdown"

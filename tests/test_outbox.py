@@ -11,50 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.notify import new_alert, notify_config
 from tests.support.receiver import Receiver, SmtpSink
-from watcher.config import Config, NotifySettings, parse_config
+from watcher.config import NotifySettings
 from watcher.deliver.outbox import (
     channel_rows,
     channels_for_alert,
     channels_from_config,
     deliver_pending,
 )
-from watcher.models import Alert
 from watcher.store import Store
 
 T0 = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 SETTINGS = NotifySettings(give_up_after_hours=48, backoff_base_seconds=30, backoff_max_seconds=3600)
 
 
-def _config(urls: list[str], min_severity: str = "notice") -> Config:
-    quoted = "\n".join(f"      - '{u}'" for u in urls)
-    return parse_config(
-        f"""
-settings:
-  notify:
-    min_severity: {min_severity}
-    urls:
-{quoted}
-sources:
-  - id: demo
-    name: 演示
-    level: municipal
-    lists:
-      - url: http://127.0.0.1/list
-        item: a
-"""
-    )
-
-
-def _alert(n: int, severity: str = "notice") -> Alert:
-    return Alert(
-        kind="new_document",
-        dedupe_key=f"doc:{n}",
-        severity=severity,
-        title=f"新文件 {n}：关于推进职业教育的通知",
-        body=f"第 {n} 条提醒正文。",
-        url=f"http://example.gov.cn/{n}.html",
-    )
+_config = notify_config
+_alert = new_alert
 
 
 def _open(path: Path, at: datetime = T0) -> Store:
@@ -318,19 +291,23 @@ def test_cli_notify_test(tmp_path: Path) -> None:
     assert "40001" in bad.output and "secretkey99" not in bad.output
 
 
-def test_a_second_delivery_worker_is_refused_not_interleaved(tmp_path: Path) -> None:
+def test_a_second_delivery_worker_skips_the_channel_being_sent_and_sends_the_others(
+    tmp_path: Path,
+) -> None:
     """Two workers at once (the daemon's job and a manual `watcher deliver`) would both send the
-    same pending alert; the second is refused while the first holds the store's delivery lock."""
-    from watcher.config import NotifySettings
-    from watcher.deliver.outbox import deliver_pending
-    from watcher.errors import StoreError
+    same pending alert: the second skips each channel the first holds, and sends the others."""
+    from watcher.deliver.channels.redaction import channel_key
     from watcher.locks import store_lock
-    from watcher.store import Store
 
-    with Store.open(tmp_path / "w.db") as store:
-        with (
-            store_lock(store.path, "deliver", "busy"),
-            pytest.raises(StoreError, match="另一个投递进程"),
-        ):
-            deliver_pending(store, {}, NotifySettings())
-        assert deliver_pending(store, {}, NotifySettings()).sent == 0  # free again afterwards
+    with Receiver() as busy, Receiver() as free, _open(tmp_path / "w.db") as store:
+        config = _config([_json(busy), _json(free)])
+        store.add_alert(_alert(1), channel_rows(config, {}))
+        channels = channels_from_config(config, {})
+        with store_lock(store.path, f"deliver-{channel_key(_json(busy))[:16]}", "held"):
+            report = deliver_pending(store, channels, SETTINGS, now=T0)
+        assert report.sent == 1 and report.busy == [_json(busy)]
+        assert "另一个投递进程" in report.summary()
+        assert busy.requests == [] and len(free.requests) == 1
+        assert store.delivery_counts() == {"pending": 1, "sent": 1}  # skipped, not failed
+        assert deliver_pending(store, channels, SETTINGS, now=T0).sent == 1  # free again
+    assert len(busy.requests) == 1 and len(free.requests) == 1

@@ -129,6 +129,35 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         Store.open(path)
 
 
+def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """The daemon's threads and `watcher status` may open a fresh store together: each saw
+    version 0 and ran migration 1 again ("table meta already exists")."""
+    import threading
+
+    for round_ in range(5):
+        path = tmp_path / f"w{round_}.db"
+        start = threading.Barrier(6)
+        errors: list[StoreError] = []
+
+        def open_it(
+            path: Path = path, start: threading.Barrier = start, errors: list[StoreError] = errors
+        ) -> None:
+            start.wait()
+            try:
+                Store.open(path).close()
+            except StoreError as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[0]
+        with Store.open(path) as store:
+            assert store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+
+
 def test_a_copy_on_another_site_is_an_alias_not_a_rival_version(tmp_path: Path) -> None:
     with Store.open(tmp_path / "w.db") as store:
         kw = dict(identity_key="doc:教职成〔2025〕2号", title="关于实施双高计划的通知")

@@ -104,9 +104,18 @@ def test_only_reads(client: TestClient) -> None:
     assert client.post("/documents").status_code == 405
 
 
-def test_basic_auth_when_configured(store_path: Path) -> None:
-    guarded = TestClient(create_app(store_path, auth=("editor", "s3cret")))
-    assert guarded.get("/").status_code == 401
+def test_the_environment_account_still_guards_every_page(store_path: Path) -> None:
+    """WATCHER_WEB_USER / WATCHER_WEB_PASSWORD (the old Basic-auth pair) still close every page:
+    browsers are sent to the login form, feed readers and scripts may still use Basic auth."""
+    from watcher.config import WebSettings
+    from watcher.web import AuthOptions
+
+    env = {"WATCHER_WEB_USER": "editor", "WATCHER_WEB_PASSWORD": "s3cret"}
+    auth = AuthOptions.from_settings(WebSettings(), env, exposed=False)
+    guarded = TestClient(create_app(store_path, auth=auth), follow_redirects=False)
+    assert guarded.get("/").headers["location"] == "/login?next=/"
+    assert guarded.get("/feed.atom").status_code == 401
+    assert guarded.get("/", auth=("editor", "wrong")).status_code == 401
     assert guarded.get("/", auth=("editor", "s3cret")).status_code == 200
     assert guarded.get("/healthz").status_code == 200
 

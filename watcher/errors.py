@@ -12,21 +12,25 @@ carries on with the next source.
     │   ├── OffsiteError     a redirect or link left the source's allowed hosts
     │   └── HTTPStatusError  a final non-success status after retries (carries .status)
     ├── ExtractError         bytes that cannot be turned into text (unsupported or broken file)
-    │   └── UnsafeInputError an archive/XML that looks like a bomb or an entity attack
+    │   ├── UnsafeInputError an archive/XML that looks like a bomb or an entity attack
+    │   └── LayoutChangedError a page whose selectors stopped matching (a site redesign)
     ├── StoreError           the SQLite store cannot be opened, migrated, written or locked
     ├── CompareError         two documents cannot be compared (e.g. one has no text)
-    └── NotifyError          a channel URL is malformed or a delivery failed
+    ├── NotifyError          a channel URL is malformed or a delivery failed
+    └── AccountError         a web account cannot be created or changed (name, role, password)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AccountError",
     "BlockedError",
     "CompareError",
     "ConfigError",
     "ExtractError",
     "FetchError",
     "HTTPStatusError",
+    "LayoutChangedError",
     "NotifyError",
     "OffsiteError",
     "StoreError",
@@ -87,6 +91,18 @@ class UnsafeInputError(ExtractError):
     """An input looks hostile (zip bomb, XML entity expansion, path traversal)."""
 
 
+class LayoutChangedError(ExtractError):
+    """A list or detail page answered, but the source's selectors found nothing (or far less
+    than usual) in it: the site's page structure has probably changed. Carries the page's
+    ``url``, the ``selector`` that stopped matching and the ``reason``."""
+
+    def __init__(self, url: str, selector: str, reason: str) -> None:
+        super().__init__(f"页面结构可能已改版：{url} 用选择器「{selector}」{reason}")
+        self.url = url
+        self.selector = selector
+        self.reason = reason
+
+
 class StoreError(WatcherError):
     """The store cannot be opened, migrated, written or locked."""
 
@@ -99,3 +115,9 @@ class CompareError(WatcherError):
 
 class NotifyError(WatcherError):
     """A notification channel is misconfigured or a delivery failed."""
+
+
+class AccountError(WatcherError):
+    """A web account cannot be created or changed: bad name, unknown role, weak password."""
+
+    exit_code = 2

@@ -10,10 +10,12 @@ __all__ = [
     "CHANGE_KIND_LABEL",
     "COMPARE_STATUS_LABEL",
     "DELIVERY_STATUS_LABEL",
+    "LEVEL_ALIASES",
     "LEVEL_LABEL",
     "OUTCOME_LABEL",
     "RELATION_LABEL",
     "SEVERITY_LABEL",
+    "level_code",
 ]
 
 #: Government levels of a source (``models.Level``).
@@ -24,6 +26,31 @@ LEVEL_LABEL: Mapping[str, str] = {
     "district": "区县",
     "media": "媒体",
 }
+#: What a user may write for a level (in ``sources.yaml`` or ``--level``): the code, its label
+#: and the usual variants, each mapped to the code.
+LEVEL_ALIASES: Mapping[str, str] = {
+    **{code: code for code in LEVEL_LABEL},
+    **{label: code for code, label in LEVEL_LABEL.items()},
+    "国家级": "national",
+    "中央": "national",
+    "部级": "ministry",
+    "国家部委": "ministry",
+    "市": "municipal",
+    "区": "district",
+    "县": "district",
+    "区级": "district",
+    "县级": "district",
+    "区县级": "district",
+    "新闻媒体": "media",
+}
+
+
+def level_code(value: str) -> str | None:
+    """The level code (``municipal``) of what a user wrote (``市级``, ``Municipal``), or None."""
+    text = value.strip()
+    return LEVEL_ALIASES.get(text) or LEVEL_ALIASES.get(text.lower())
+
+
 #: Alert severities (``models.Severity``), mildest first.
 SEVERITY_LABEL: Mapping[str, str] = {
     "info": "信息",

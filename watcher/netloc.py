@@ -44,10 +44,12 @@ def is_loopback_host(host: str) -> bool:
 
 
 def is_private_host(host: str) -> bool:
-    """A name or address that is not on the public internet (loopback, private, link-local…)."""
+    """A name or address that is not on the public internet: loopback, and every address
+    ``ipaddress`` does not call global (RFC 1918, 100.64.0.0/10 shared space with its cloud
+    metadata addresses, link-local, ULA, documentation and reserved ranges…), and multicast."""
     if is_loopback_host(host):
         return True
     ip = literal_ip(host)
     return ip is not None and (
-        ip.is_private or ip.is_link_local or ip.is_unspecified or ip.is_reserved or ip.is_multicast
+        not ip.is_global or ip.is_multicast or ip.is_unspecified or ip.is_reserved
     )

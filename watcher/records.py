@@ -10,6 +10,7 @@ from typing import Any, Literal
 from watcher.models import Comparison, SectionChange
 
 __all__ = [
+    "AliasDecisionRow",
     "ChangeRow",
     "ComparisonRow",
     "DocumentRow",
@@ -53,7 +54,8 @@ class DocumentRow:
     first_seen: str
     last_seen: str
     current_version_id: int | None
-    parent_id: int | None
+    parent_id: int | None  # the lineage parent (the document it implements), when known
+    attachment_of: int | None = None  # the page this attachment belongs to
 
     @property
     def meta(self) -> dict[str, str]:
@@ -152,3 +154,22 @@ class ComparisonRow:
     old_version_id: int
     created_at: str
     comparison: Comparison
+
+
+@dataclass(frozen=True)
+class AliasDecisionRow:
+    """One identity decision: ``url`` merged into ``document_id`` as a copy, kept apart from
+    ``other_document_id`` although they share a key, or a merge that was undone (the page then
+    became ``split_document_id``)."""
+
+    id: int
+    url: str
+    document_id: int
+    other_document_id: int | None
+    decision: Literal["merged", "separate", "undone"]
+    identity_key: str
+    reason: str
+    title: str
+    decided_at: str
+    undone_at: str | None
+    split_document_id: int | None

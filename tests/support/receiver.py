@@ -125,6 +125,12 @@ class Receiver:
                 for _ in range(n)
             )
 
+    def ok_then_errcode(self, oks: int, errcode: int = 45009) -> None:
+        """``oks`` successes, then one HTTP 200 with ``errcode`` (WeCom's 45009: rate limit)."""
+        with self._lock:
+            self._script.extend((200, OK_BODY) for _ in range(oks))
+            self._script.append((200, {"errcode": errcode, "errmsg": "api freq out of limit"}))
+
     def down(self) -> None:
         self._down = True
 
@@ -161,7 +167,9 @@ class Receiver:
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 collecting ``email.message.Message`` objects.
 
-    ``fail_next(n)`` answers the next ``n`` DATA commands with ``451`` (a transient failure).
+    ``fail_next(n)`` answers the next ``n`` DATA commands with ``451`` (a transient failure);
+    ``refuse(address)`` answers ``RCPT TO`` for that address with ``550`` until ``accept``.
+    ``envelopes`` lists the recipients of every message accepted.
     """
 
     def __init__(self) -> None:
@@ -170,10 +178,20 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         self.messages: list[Any] = []
+        self.envelopes: list[tuple[str, ...]] = []
+        self.refused: set[str] = set()
         self._fail = 0
         sink = self
 
         class Handler:
+            async def handle_RCPT(
+                self, server: Any, session: Any, envelope: Any, address: str, options: Any
+            ) -> str:
+                if address in sink.refused:
+                    return "550 5.1.1 mailbox unavailable"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 if sink._fail > 0:
                     sink._fail -= 1
@@ -184,6 +202,7 @@ class SmtpSink:
                 sink.messages.append(
                     email.message_from_bytes(envelope.content, policy=policy.default)
                 )
+                sink.envelopes.append(tuple(envelope.rcpt_tos))
                 return "250 OK"
 
         with socket.socket() as s:
@@ -193,6 +212,12 @@ class SmtpSink:
 
     def fail_next(self, n: int) -> None:
         self._fail = n
+
+    def refuse(self, address: str) -> None:
+        self.refused.add(address)
+
+    def accept(self, address: str) -> None:
+        self.refused.discard(address)
 
     def url(self, to: str = "editor@example.org") -> str:
         return f"mailto://127.0.0.1:{self.port}?to={to}&from=watcher@example.org"

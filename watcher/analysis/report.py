@@ -16,7 +16,14 @@ from html import escape
 
 from watcher.models import Comparison, InlineOp, SectionChange, Target, VersionDiff
 
-__all__ = ["comparison_html", "comparison_markdown", "version_diff_html", "version_diff_markdown"]
+__all__ = [
+    "comparison_html",
+    "comparison_markdown",
+    "comparison_summary",
+    "unrelated_warning",
+    "version_diff_html",
+    "version_diff_markdown",
+]
 
 # --------------------------------------------------------------------------- constants (data)
 
@@ -28,6 +35,10 @@ CONTEXT_CHARS = 30
 MAX_RUN_CHARS = 400
 _STYLE_INS = "background:#e6ffec;text-decoration:none"
 _STYLE_DEL = "background:#ffebe9;color:#82071e"
+#: Below this share of the parent carried and above this share of new sections, two documents
+#: share almost nothing: probably not a document and the one it implements.
+UNRELATED_CARRIED_SHARE = 0.1
+UNRELATED_NEW_SHARE = 0.9
 _MD_SPECIAL = re.compile(r"([\\`*_~\[\]#<>|])")
 
 
@@ -108,6 +119,34 @@ def _summary_lines(c: Comparison) -> list[str]:
             f"量化指标：新文件 {s.get('targets_new', 0)} 项，上位/原文件 {s.get('targets_old', 0)} 项，可对照 {paired} 项。"
         )
     return lines
+
+
+def comparison_summary(c: Comparison) -> str:
+    """The comparison in one Chinese line (sections kept, adjusted, added; the parent's share
+    carried; targets), for a console line or a list."""
+    s = c.summary
+    line = (
+        f"新文件 {s.get('new_sections', 0)} 个部分（延续 {s.get('same', 0)}、"
+        f"调整 {s.get('changed', 0)}、新增 {s.get('new', 0)}）；"
+        f"上位/原文件 {s.get('old_sections', 0)} 个部分中 {s.get('carried', 0)} 个得到体现"
+        f"（{float(s.get('carried_share', 0.0)):.0%}），{s.get('dropped', 0)} 个未体现"
+    )
+    if s.get("targets_new", 0) or s.get("targets_old", 0):
+        line += f"；量化指标可对照 {s.get('targets_paired', 0)} 项"
+    return line + "。"
+
+
+def unrelated_warning(c: Comparison) -> str | None:
+    """A warning when the two documents share almost nothing, else None: a comparison of
+    unrelated texts is all 新增 / 未体现 and says nothing about either."""
+    s = c.summary
+    carried, new = float(s.get("carried_share", 0.0)), float(s.get("new_share", 0.0))
+    if carried >= UNRELATED_CARRIED_SHARE or new <= UNRELATED_NEW_SHARE:
+        return None
+    return (
+        f"注意：两份文件几乎没有共同内容（上位/原文件只有 {carried:.0%} 的部分在新文件中有对应，"
+        f"新文件 {new:.0%} 的部分为新增）。请确认它们确实相关：OLD 应是 NEW 所依据的上位文件或前一版。"
+    )
 
 
 def _target_text(t: Target | None) -> str:

@@ -5,8 +5,10 @@ from watcher.cli import (  # noqa: F401  (imported for their @main.command side 
     compare_cmd,
     daemon_cmd,
     directions_cmd,
+    documents_cmd,
     ingest_cmd,
     text_cmd,
+    user_cmd,
     web_cmd,
 )
 from watcher.cli._app import main

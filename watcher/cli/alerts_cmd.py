@@ -59,9 +59,14 @@ def deliver(app: AppContext, retry_now: bool) -> None:
 @pass_app
 def alerts_command(app: AppContext, status: str | None, limit: int, as_json: bool) -> None:
     """列出提醒及其在各通道的发送状态。"""
+    from watcher.deliver.channels import redact
+
     _, settings = _config_or_defaults(app)
     with app.open_store() as store:
         rows = store.alerts(status=status, limit=limit)
+    for row in rows:  # rows stored by older versions kept path tokens in their labels
+        for d in row["deliveries"]:
+            d["channel_label"] = redact(d["channel_label"])
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

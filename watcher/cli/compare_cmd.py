@@ -18,6 +18,7 @@ from watcher.analysis.diff import diff_versions
 from watcher.analysis.report import (
     comparison_html,
     comparison_markdown,
+    unrelated_warning,
     version_diff_html,
     version_diff_markdown,
 )
@@ -81,6 +82,9 @@ def compare_command(app: AppContext, old: str, new: str, fmt: str) -> None:
     old_title, old_tree = load_document(app, old)
     new_title, new_tree = load_document(app, new)
     result = compare(old_tree, new_tree, old_title=old_title, new_title=new_title)
+    warning = unrelated_warning(result)
+    if warning:
+        click.echo(warning, err=True)
     if fmt == "json":
         click.echo(json.dumps(comparison_to_json(result), ensure_ascii=False, indent=2))
     elif fmt == "html":

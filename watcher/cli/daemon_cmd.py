@@ -17,7 +17,7 @@ import click
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
 from watcher.errors import StoreError, WatcherError
-from watcher.labels import LEVEL_LABEL
+from watcher.labels import DELIVERY_STATUS_LABEL, LEVEL_LABEL
 
 __all__ = ["health", "reload", "run", "status"]
 
@@ -171,7 +171,10 @@ def status(app: AppContext, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"心跳: {data['heartbeat'] or '无'}    进程: {pid or '—'}")
-    click.echo("投递: " + ("，".join(f"{k} {v}" for k, v in counts.items()) or "无"))
+    click.echo(
+        "投递: "
+        + ("，".join(f"{DELIVERY_STATUS_LABEL.get(k, k)} {v}" for k, v in counts.items()) or "无")
+    )
     for r in rows:
         state = "正常" if r.consecutive_failures == 0 else f"连续失败 {r.consecutive_failures} 次"
         click.echo(

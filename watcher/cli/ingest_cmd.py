@@ -19,7 +19,8 @@ from rich.table import Table
 from watcher.cli._app import AppContext, main, pass_app
 from watcher.config import Config
 from watcher.errors import ConfigError, ExtractError
-from watcher.labels import LEVEL_LABEL, OUTCOME_LABEL
+from watcher.labels import LEVEL_LABEL, OUTCOME_LABEL, level_code
+from watcher.text.clip import shorten
 
 __all__ = [
     "DEMO_STORE",
@@ -81,7 +82,7 @@ def print_report(report: CycleReport, console: Console) -> None:
     for col in ("来源", "新文档", "新版本", "未变化", "失败", "告警", "状态"):
         table.add_column(col, justify="left" if col in ("来源", "状态") else "right")
     for o in report.outcomes:
-        status = OUTCOME_LABEL[o.status] + (f"：{o.error[:60]}" if o.error else "")
+        status = OUTCOME_LABEL[o.status] + (f"：{shorten(o.error, 60)}" if o.error else "")
         table.add_row(
             o.name,
             str(o.new_documents),
@@ -100,6 +101,9 @@ def print_report(report: CycleReport, console: Console) -> None:
         "",
     )
     console.print(table)
+    for o in report.outcomes:  # in full: the table cell is cut to the terminal's width
+        for problem in o.layout[:3]:
+            console.print(f"{o.name}：{problem}")
 
 
 @main.command()
@@ -114,7 +118,8 @@ def check(app: AppContext, source_ids: tuple[str, ...]) -> None:
         config.source(sid)  # unknown ids fail before anything runs
     with cycle_lock(app.store_path), app.open_store() as store:
         report = run_cycle_with_progress(config, store, list(source_ids) or None, _console())
-    if report.outcomes and all(o.status == "failed" for o in report.outcomes):
+    failed = report.outcomes and all(o.status == "failed" for o in report.outcomes)
+    if failed or any(o.layout for o in report.outcomes):  # a redesign must not pass as 正常
         raise click.exceptions.Exit(1)
 
 
@@ -154,7 +159,9 @@ def sources(app: AppContext, as_json: bool) -> None:
     for it in items:
         failures = int(str(it["consecutive_failures"]))
         health = (
-            "正常" if failures == 0 else f"连续失败 {failures} 次：{str(it['last_error'])[:40]}"
+            "正常"
+            if failures == 0
+            else f"连续失败 {failures} 次：{shorten(str(it['last_error'] or ''), 40)}"
         )
         if it["last_run_at"] is None:
             health = "尚未运行"
@@ -191,6 +198,14 @@ def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
         if not path.is_file():
             raise ExtractError(f"找不到文件 {path}")
         raw = path.read_bytes()
+    from watcher.ingest.decode import binary_kind
+
+    kind = binary_kind(raw)
+    if kind is not None:
+        raise ExtractError(
+            f"{file_or_url}：这是{kind}，不是网页，无法提取标题和正文。watcher extract 只处理 HTML；"
+            "PDF、Word 文件请用 watcher normalize 查看文字，或用 watcher import 入库。"
+        )
     article = extract(raw, page_url)
     if as_json:
         click.echo(json.dumps(asdict(article), ensure_ascii=False, indent=2, default=dict))
@@ -209,8 +224,9 @@ def extract_cmd(file_or_url: str, page_url: str | None, as_json: bool) -> None:
 @click.option("--single", is_flag=True, help="不拆分汇编，整份文件作为一个文档")
 @click.option(
     "--level",
-    type=click.Choice(["national", "ministry", "municipal", "district", "media"]),
-    help="文档级别 (用于排序和研究方向打分)",
+    callback=lambda _ctx, _param, value: _level_option(value),
+    help="文档级别：国家/national、部委/ministry、市级/municipal、区县/district、媒体/media"
+    " (用于排序和研究方向打分)",
 )
 @pass_app
 def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str | None) -> None:
@@ -231,6 +247,16 @@ def import_cmd(app: AppContext, files: tuple[str, ...], single: bool, level: str
                 }[status]
                 click.echo(f"[{verdict}] #{doc_id} {title}")
             click.echo(f"{name}: 共 {len(results)} 个文档")
+
+
+def _level_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = level_code(value)
+    if code is None:
+        choices = "、".join(f"{zh}/{en}" for en, zh in LEVEL_LABEL.items())
+        raise click.BadParameter(f"没有级别 {value!r}。可写 {choices}", param_hint="--level")
+    return code
 
 
 def _import_rules(app: AppContext) -> IngestRules:
@@ -300,32 +326,37 @@ def _refuse_non_demo_store(path: Path) -> None:
 
 
 def _print_findings(store: Store, console: Console) -> None:
-    docs = store.documents()
-    table = Table(title=f"已保存的文档（{len(docs)} 个）")
+    from watcher.analysis.report import comparison_summary
+    from watcher.text.identity import unwrap_title
+
+    docs = store.documents(top_level=True)
+    table = Table(title=f"已保存的文档（{len(docs)} 个，附件列在所属文件下）")
     for col in ("#", "级别", "标题", "发文字号", "发布日期", "版本"):
         table.add_column(col)
     for d in sorted(docs, key=lambda d: d.id):
         table.add_row(
             str(d.id),
             LEVEL_LABEL.get(d.level or "", "—"),
-            d.title[:40],
+            shorten(d.title, 40),
             d.doc_number or "—",
             d.date or "—",
             str(len(store.versions(d.id))),
         )
+        for child in store.children(d.id):
+            table.add_row(str(child.id), "", "└附件：" + shorten(child.title, 34), "", "", "")
     console.print(table)
-    for c in store.comparisons():
-        new, old = store.document(c.new_document_id), store.document(c.old_document_id)
-        s = c.comparison.summary
+    latest = {(c.new_document_id, c.old_document_id): c for c in store.comparisons()[::-1]}
+    for (new_id, old_id), c in sorted(latest.items()):  # one line per pair: its latest version
+        new, old = store.document(new_id), store.document(old_id)
         if new and old:
             console.print(
-                f"政策对照：《{new.title[:30]}》对照《{old.title[:30]}》："
-                + "，".join(f"{k}={v}" for k, v in s.items())
+                f"政策对照：《{shorten(unwrap_title(new.title), 40)}》对照"
+                f"《{shorten(unwrap_title(old.title), 40)}》：{comparison_summary(c.comparison)}"
             )
     alerts = store.alerts(limit=1000)
     console.print(
         f"告警 {len(alerts)} 条："
-        + "；".join(a["title"][:30] for a in alerts[:8])
+        + "；".join(shorten(a["title"], 30) for a in alerts[:8])
         + ("……" if len(alerts) > 8 else "")
     )
 

@@ -26,6 +26,7 @@ from watcher.models import (
     Severity,
     VersionDiff,
 )
+from watcher.text.clip import shorten
 from watcher.text.similarity import has_edits
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "alert_comparison",
     "alert_digest",
     "alert_direction",
+    "alert_layout_changed",
     "alert_new_document",
     "alert_new_version",
     "alert_source_health",
@@ -87,8 +89,8 @@ def _bump(severity: Severity, steps: int = 1) -> Severity:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Shortened between words, brackets closed: an alert line never ends mid-word."""
+    return shorten(text, limit)
 
 
 def _link(url: str | None) -> str:
@@ -109,8 +111,10 @@ def alert_new_document(
     level: str,
     meta: Mapping[str, str],
     document_id: int,
+    *,
+    attachments: Sequence[str] = (),
 ) -> Alert:
-    """A document seen for the first time."""
+    """A document seen for the first time, with its attachments listed under it."""
     severity = NEW_DOCUMENT_SEVERITY.get(level, "notice")
     if any(w in doc_title for w in MAJOR_DOCUMENT_WORDS):
         severity = _bump(severity)
@@ -124,6 +128,7 @@ def alert_new_document(
     body = _join(
         f"《{doc_title}》",
         *(f"{label}：{value}" for label, value in facts if value),
+        *(f"附件：{name}" for name in dict.fromkeys(n.strip() for n in attachments if n.strip())),
         _link(url),
     )
     return Alert(
@@ -394,6 +399,35 @@ def alert_source_health(
         dedupe_key=key,
         severity=HEALTH_SEVERITY,
         title=f"来源异常：{source_name}",
+        body=body,
+        source_id=source_id,
+    )
+
+
+def alert_layout_changed(
+    source_id: str,
+    source_name: str,
+    problems: Sequence[tuple[str, str, str]],
+    *,
+    episode: str | None = None,
+) -> Alert:
+    """Pages of a source that answered but whose selectors matched nothing, or far less than
+    usual: ``problems`` are (url, selector, reason). Raised at once, once per failure streak
+    (``episode`` as for ``alert_source_health``), and resolved when the source recovers."""
+    listing = [f"· {url}\n  选择器「{selector}」{reason}" for url, selector, reason in problems[:5]]
+    more = len(problems) - 5
+    body = _join(
+        f"来源「{source_name}」（{source_id}）的页面能打开，但按配置的选择器提取不到内容：",
+        "\n".join(listing),
+        f"……另有 {more} 个页面" if more > 0 else "",
+        f"请在浏览器中打开上面的网址核对页面结构，并修改 sources.yaml 中来源 {source_id} 的"
+        "选择器（lists 的 item/row，或 detail 的 body）。修好之前，这个来源的新文件会被漏掉。",
+    )
+    return Alert(
+        kind="source_health",
+        dedupe_key=health_key_prefix(source_id) + "layout:" + (episode or "open"),
+        severity=HEALTH_SEVERITY,
+        title=f"页面结构可能已改版：{source_name}",
         body=body,
         source_id=source_id,
     )

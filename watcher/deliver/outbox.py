@@ -3,21 +3,28 @@
 ``store.add_alert`` writes each alert with one pending delivery per channel in the same
 transaction as the change that caused it (the transactional outbox). ``deliver_pending`` claims
 the deliveries that are due, marks each ``sending`` just before it is sent and ``sent`` right
-after the channel acknowledged it, so a delivery is never sent again once acknowledged. A worker
-killed between the two marks leaves the row in ``sending``; the next run sends it again. That is
-at-least-once delivery: every message carries an idempotency key (the ``Idempotency-Key`` header,
-the JSON ``id``, the e-mail ``Message-ID``) so receivers can drop the duplicate. Each channel is
-worked in its own thread, so a slow or failing channel never delays the others; a failure is
-retried with exponential backoff and jitter until ``give_up_after_hours`` after the alert was
-created, then the delivery is ``dead``.
+after the channel acknowledged it, so a delivery is never sent again once acknowledged. Within a
+delivery, each mail recipient and each part of a long chat message is recorded the moment it is
+acknowledged (``Progress``), so a retry sends only what was not. A worker killed between two
+marks leaves the row in ``sending``; the next run sends the rest again. That is at-least-once
+delivery: every message carries an idempotency key (the ``Idempotency-Key`` header, the JSON
+``id``, the e-mail ``Message-ID``) so receivers can drop the duplicate.
+
+Channels never wait for each other: each is worked in its own thread under its own lock
+(``<store>.deliver-<channel>.lock``), so a second worker (the daemon beside a manual
+``watcher deliver``) skips a channel that is being sent and sends the others; every delivery is
+bounded by ``settings.notify.delivery_deadline_seconds`` however slowly the receiver answers.
+A failure is retried with exponential backoff and jitter until ``give_up_after_hours`` after the
+alert was created, then the delivery is ``dead``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,9 +33,16 @@ from typing import Any, Protocol
 
 from watcher.config import Config, NotifySettings
 from watcher.deliver.alerts import DIGEST_KEY_PREFIX
-from watcher.deliver.channels import DEFAULT_TIMEOUT, Channel, Message, parse_channel, redact
+from watcher.deliver.channels import (
+    DEFAULT_TIMEOUT,
+    Channel,
+    Message,
+    Progress,
+    parse_channel,
+    redact,
+)
 from watcher.deliver.channels.redaction import channel_key
-from watcher.errors import NotifyError
+from watcher.errors import NotifyError, StoreError
 from watcher.locks import store_lock
 from watcher.models import Alert
 
@@ -65,6 +79,8 @@ class _OutboxStore(Protocol):
 
     def defer_deliveries(self, delivery_ids: Sequence[int], next_attempt_at: str) -> None: ...
 
+    def record_progress(self, delivery_id: int, done: Sequence[str]) -> None: ...
+
     def get_digest(self, week: str) -> dict[str, Any] | None: ...
 
 
@@ -76,6 +92,7 @@ class DeliveryReport:
     retry: int = 0  # failed now, or skipped because its channel failed this run
     dead: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (channel label, reason)
+    busy: list[str] = field(default_factory=list)  # labels of channels another worker was sending
 
     @property
     def attempted(self) -> int:
@@ -83,7 +100,10 @@ class DeliveryReport:
 
     def summary(self) -> str:
         """One Chinese line for the CLI and the daemon log."""
-        return f"已发送 {self.sent} 条，稍后重试 {self.retry} 条，放弃 {self.dead} 条"
+        line = f"已发送 {self.sent} 条，稍后重试 {self.retry} 条，放弃 {self.dead} 条"
+        if self.busy:
+            line += f"；{len(self.busy)} 个通道正由另一个投递进程发送，本次跳过"
+        return line
 
 
 # ----------------------------------------------------------------------------- config → channels
@@ -95,14 +115,36 @@ def channels_from_config(
     *,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> dict[str, Channel]:
-    """Channel key → channel for every configured notification URL."""
-    secret_env = config.settings.notify.webhook_secret_env
-    return {
-        channel_key(url): parse_channel(
-            url, environ=environ, secret_env=secret_env, timeout=timeout
-        )
-        for url in config.notify_urls(environ)
-    }
+    """Channel key → channel for every configured notification URL (each delivery bounded by
+    ``settings.notify.delivery_deadline_seconds``). A URL that does not parse
+    becomes a channel whose every send fails with the reason: its deliveries are retried and
+    shown as failed, and the other channels are sent as usual."""
+    notify = config.settings.notify
+    channels: dict[str, Channel] = {}
+    for url in config.notify_urls(environ):
+        try:
+            channel = parse_channel(
+                url,
+                environ=environ,
+                secret_env=notify.webhook_secret_env,
+                timeout=min(timeout, notify.delivery_deadline_seconds),
+                deadline=notify.delivery_deadline_seconds,
+            )
+        except NotifyError as exc:
+            channel = _Unusable(label=redact(url), reason=str(exc))
+        channels[channel_key(url)] = channel
+    return channels
+
+
+@dataclass
+class _Unusable:
+    """A configured URL that is not a valid channel: every send fails with why."""
+
+    label: str
+    reason: str
+
+    def send(self, message: Message, progress: Progress | None = None) -> None:
+        raise NotifyError(self.reason)
 
 
 def channel_rows(config: Config, environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
@@ -187,33 +229,40 @@ def deliver_pending(
     retry_now: bool = False,
     now: datetime | None = None,
     rng: random.Random | None = None,
+    only: Callable[[str], bool] | None = None,
 ) -> DeliveryReport:
-    """Send every due delivery once; ``retry_now`` also sends those waiting out a backoff."""
-    path = getattr(store, "path", None)
-    if path is None:
-        return _deliver_locked(store, channels, settings, retry_now=retry_now, now=now, rng=rng)
-    with store_lock(
-        Path(path),
-        "deliver",
-        "另一个投递进程正在发送告警（守护进程或另一个 watcher deliver）。它会发送这些告警；无需重复运行。",
-    ):
-        return _deliver_locked(store, channels, settings, retry_now=retry_now, now=now, rng=rng)
-
-
-def _deliver_locked(
-    store: _OutboxStore,
-    channels: Mapping[str, Channel],
-    settings: NotifySettings,
-    *,
-    retry_now: bool,
-    now: datetime | None,
-    rng: random.Random | None,
-) -> DeliveryReport:
+    """Send every due delivery once; ``retry_now`` also sends those waiting out a backoff.
+    ``only`` limits the run to the channel keys it accepts (the daemon works each channel on
+    its own schedule). A channel another worker is sending right now is skipped."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     rand = rng or random.Random()
     report = DeliveryReport()
     lock = threading.Lock()  # one SQLite connection, several channel threads
 
+    by_channel: dict[str, list[dict[str, Any]]] = {}
+    for row in _due(store, moment, retry_now):
+        key = str(row["channel"])
+        if only is None or only(key):
+            by_channel.setdefault(key, []).append(row)
+
+    def work(key: str, items: Sequence[dict[str, Any]]) -> None:
+        with _channel_lock(store, key) as free:
+            if not free:
+                with lock:
+                    report.busy.append(str(items[0].get("channel_label") or key))
+                return
+            _work_channel(store, channels.get(key), items, settings, moment, rand, lock, report)
+
+    if by_channel:
+        workers = min(MAX_PARALLEL_CHANNELS, len(by_channel))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+            futures = [pool.submit(work, k, v) for k, v in sorted(by_channel.items())]
+            for f in futures:
+                f.result()
+    return report
+
+
+def _due(store: _OutboxStore, moment: datetime, retry_now: bool) -> list[dict[str, Any]]:
     seen: set[int] = set()
     rows: list[dict[str, Any]] = []
     while True:
@@ -223,22 +272,23 @@ def _deliver_locked(
         rows.extend(fresh)
         seen.update(int(r["id"]) for r in fresh)
         if not fresh or len(batch) < limit:
-            break
+            return rows
 
-    by_channel: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_channel.setdefault(str(row["channel"]), []).append(row)
 
-    def work(key: str, items: Sequence[dict[str, Any]]) -> None:
-        _work_channel(store, channels.get(key), items, settings, moment, rand, lock, report)
-
-    if by_channel:
-        workers = min(MAX_PARALLEL_CHANNELS, len(by_channel))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-            futures = [pool.submit(work, k, v) for k, v in sorted(by_channel.items())]
-            for f in futures:
-                f.result()
-    return report
+@contextlib.contextmanager
+def _channel_lock(store: _OutboxStore, key: str) -> Iterator[bool]:
+    """Hold the per-channel delivery lock of a store file; yields False when it is taken."""
+    path = getattr(store, "path", None)
+    if path is None:
+        yield True
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(store_lock(Path(path), f"deliver-{key[:16]}", "busy"))
+        except StoreError:
+            yield False
+            return
+        yield True
 
 
 def _work_channel(
@@ -255,6 +305,12 @@ def _work_channel(
     for index, row in enumerate(items):
         did = int(row["id"])
         label = str(row.get("channel_label") or "")
+
+        def keep(done: frozenset[str], did: int = did) -> None:
+            with lock:
+                store.record_progress(did, sorted(done))
+
+        progress = Progress(done=set(row.get("progress") or ()), on_mark=keep)
         try:
             if channel is None:
                 raise NotifyError(
@@ -263,7 +319,7 @@ def _work_channel(
             with lock:
                 message = _message_for(store, row)
                 store.mark_delivery(did, status="sending")
-            channel.send(message)
+            channel.send(message, progress)
         except Exception as exc:  # any channel bug must become a retry, never a lost alert
             reason = str(exc) if isinstance(exc, NotifyError) else f"{label}: {type(exc).__name__}"
             with lock:

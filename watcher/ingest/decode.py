@@ -13,7 +13,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-__all__ = ["decode_html", "detect_challenge", "is_text_content"]
+__all__ = ["binary_kind", "decode_html", "detect_challenge", "is_text_content"]
 
 # --------------------------------------------------------------------------- heuristics as data
 
@@ -55,7 +55,18 @@ TEXT_TYPES = frozenset(
 )
 #: Content types that are never text, even when they look like it.
 BINARY_TYPES = frozenset({"application/octet-stream", "application/pdf", "application/zip"})
-_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!", b"\x89PNG", b"\xff\xd8\xff")
+#: File signatures and what to call them when a page turns out to be one.
+BINARY_KINDS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "PDF 文件"),
+    (b"PK\x03\x04", "ZIP 压缩包或 Word/OFD 文档"),
+    (b"\xd0\xcf\x11\xe0", "旧版 Office 文档（.doc/.xls）"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"\x1f\x8b", "gzip 压缩文件"),
+)
+_BINARY_MAGIC = tuple(magic for magic, _ in BINARY_KINDS)
 
 #: Charset labels browsers accept that Python does not know, mapped to Python codec names.
 CHARSET_ALIASES = {
@@ -169,6 +180,18 @@ def decode_html(content: bytes, content_type: str | None) -> tuple[str, str]:  #
     # Chinese sites that neither declare nor validate as UTF-8 are GB-encoded far more often than not.
     fallback = next((c for c in declared if c not in UNTRUSTED_CODECS), "gb18030")
     return content.decode(fallback, "replace"), fallback
+
+
+def binary_kind(content: bytes) -> str | None:
+    """What a body is when it is a file rather than text (「PNG 图片」), else None; bytes
+    with NUL characters and no known signature are 「二进制文件」."""
+    head = content[:512].lstrip()
+    for magic, kind in BINARY_KINDS:
+        if head.startswith(magic):
+            return kind
+    if b"\x00" in content[:4096] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "二进制文件"
+    return None
 
 
 def is_text_content(content_type: str | None, content: bytes) -> bool:

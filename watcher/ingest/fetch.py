@@ -4,8 +4,9 @@ The pipeline's door to the web. ``Fetcher`` is polite per host (a concurrency li
 jittered delay between request starts), sends ETag / Last-Modified validators and turns 304 into
 ``not_modified``, retries 408/429/5xx and network failures with exponential backoff while honouring
 Retry-After, never retries 403/404/410, caps the body size while streaming (compressed bodies are
-inflated in bounded steps), follows redirects itself and only to the source's hosts, refuses
-private and loopback addresses unless the source allows them, and treats anti-bot challenge pages
+inflated in bounded steps), follows redirects itself and only to the source's hosts and ports,
+connects only to global addresses it checked itself (``ingest.addresses``: no DNS rebinding)
+unless the source allows private ones, and treats anti-bot challenge pages
 (加速乐, 瑞数, 阿里云 WAF) as failures, never as content. Every HTTP attempt is reported through
 ``on_attempt`` so the store can log it. ``decode_html`` is the pure bytes → text step: header
 charset, then ``<meta>``, then detection; GBK/GB2312 decode as gb18030, Big5 as big5hkscs.
@@ -30,13 +31,14 @@ import httpx
 
 from watcher.config import FetchSettings, Source
 from watcher.errors import BlockedError, FetchError, HTTPStatusError, OffsiteError, TooLargeError
+from watcher.ingest.addresses import Resolver, check_target, pinned_transport
 from watcher.ingest.decode import (
     decode_html,
     detect_challenge,
     is_text_content,
 )
 from watcher.models import FetchAttempt, Fetched
-from watcher.netloc import host_of, is_private_host, literal_ip
+from watcher.netloc import host_of
 
 __all__ = ["Fetcher", "decode_html", "detect_challenge", "is_text_content"]
 
@@ -53,24 +55,6 @@ ERROR_BODY_PEEK = 64 * 1024
 TOTAL_TIMEOUT_FACTOR = 6
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-# --------------------------------------------------------------------------- addresses
-
-
-def _check_target(url: str, source: Source | None) -> None:
-    parts = urlsplit(url)
-    host = host_of(url)
-    if parts.scheme not in ("http", "https") or not host:
-        raise FetchError(
-            f"不是可抓取的 http(s) 网址: {url}；请检查 sources.yaml 或列表页里的链接", url=url
-        )
-    if is_private_host(host) and not (source is not None and source.allow_private):
-        raise OffsiteError(
-            f"拒绝访问内网或本机地址 {host}（{url}）。如果这是你自己的测试站点，"
-            f"请在 sources.yaml 中给该来源设置 allow_private: true",
-            url=url,
-        )
 
 
 # --------------------------------------------------------------------------- the fetcher
@@ -138,6 +122,7 @@ class Fetcher:
         on_attempt: Callable[[FetchAttempt], None] | None = None,
         rng: random.Random | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolve: Resolver | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self._sleep: Sleep = sleep or asyncio.sleep
@@ -145,12 +130,13 @@ class Fetcher:
         self._on_attempt = on_attempt
         self._rng = rng or random.Random()
         self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._resolve = resolve
+        # One client for sources that may reach private addresses, one for all others: a pooled
+        # connection opened for the first must never serve the second.
+        self._clients: dict[bool, httpx.AsyncClient] = {}
         self._gates: dict[str, _HostGate] = {}
-        self._resolved_private: dict[str, bool] = {}
 
     async def __aenter__(self) -> Fetcher:
-        self._ensure_client()
         return self
 
     async def __aexit__(
@@ -162,17 +148,22 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
-    def _ensure_client(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def _client_for(self, source: Source | None) -> httpx.AsyncClient:
+        private = source is not None and source.allow_private
+        client = self._clients.get(private)
+        if client is None:
             s = self.settings
-            self._client = httpx.AsyncClient(
+            transport = self._transport or pinned_transport(
+                allow_private=private, resolve=self._resolve
+            )
+            client = self._clients[private] = httpx.AsyncClient(
                 timeout=httpx.Timeout(s.timeout_seconds),
                 follow_redirects=False,
-                transport=self._transport,
+                transport=transport,
                 headers={
                     "User-Agent": s.user_agent,
                     "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
@@ -181,7 +172,7 @@ class Fetcher:
                     "Accept-Encoding": "gzip, deflate",
                 },
             )
-        return self._client
+        return client
 
     # -- public
     async def fetch(  # noqa: C901 - guards, conditional GET, redirects and size cap in request order
@@ -203,8 +194,7 @@ class Fetcher:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             try:
-                _check_target(current, source)
-                await self._check_resolved(current, source)
+                check_target(current, source)
                 if _hop == 0 and allowed is not None and host_of(url) not in allowed:
                     # A list page may link anywhere; a source fetches only from its own hosts.
                     raise OffsiteError(
@@ -215,7 +205,7 @@ class Fetcher:
             except FetchError as exc:  # refused before any request: still a line in the fetch log
                 self._record(attempts, current, None, 0, self._clock(), 1, "offsite", str(exc))
                 raise
-            answer, started, number = await self._get(current, headers, attempts)
+            answer, started, number = await self._get(current, headers, attempts, source)
             status = answer.status
             if status in REDIRECT_STATUSES and answer.headers.get("location"):
                 target = urljoin(current, answer.headers["location"].strip())
@@ -282,40 +272,13 @@ class Fetcher:
         self._record(attempts, current, None, 0, self._clock(), 1, "redirect_loop", msg)
         raise FetchError(msg, url=url)
 
-    async def _check_resolved(self, url: str, source: Source | None) -> None:
-        """Refuse a host NAME that resolves to a private or loopback address (``vm`` → 127.0.0.1)
-        unless the source allows private addresses; literal addresses were checked already.
-
-        Skipped with an injected transport (no real network). A name that does not resolve is
-        left to the connection attempt, which reports it as a DNS failure.
-        """
-        host = host_of(url)
-        if (
-            (source is not None and source.allow_private)
-            or self._transport is not None
-            or literal_ip(host)
-        ):
-            return
-        private = self._resolved_private.get(host)
-        if private is None:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(
-                    host, None, type=socket.SOCK_STREAM
-                )
-            except OSError:
-                return
-            private = any(is_private_host(str(info[4][0]).split("%", 1)[0]) for info in infos)
-            self._resolved_private[host] = private
-        if private:
-            raise OffsiteError(
-                f"拒绝访问 {host}（{url}）：该域名解析到内网或本机地址。如果这是你自己的测试站点，"
-                f"请在 sources.yaml 中给该来源设置 allow_private: true",
-                url=url,
-            )
-
     # -- one URL, with retries
     async def _get(  # noqa: C901 - the retry loop: one branch per HTTP outcome
-        self, url: str, headers: dict[str, str], attempts: list[FetchAttempt]
+        self,
+        url: str,
+        headers: dict[str, str],
+        attempts: list[FetchAttempt],
+        source: Source | None,
     ) -> tuple[_Answer, float, int]:
         """The answer for one URL after retries, with its start time and attempt number.
 
@@ -329,7 +292,10 @@ class Fetcher:
             number += 1
             timer = _Timer(self._clock())
             try:
-                answer = await self._send(url, headers, timer)
+                answer = await self._send(url, headers, timer, source)
+            except OffsiteError as exc:  # the name resolved to a private address at connect time
+                self._record(attempts, url, None, 0, timer.started, number, "offsite", str(exc))
+                raise OffsiteError(str(exc), url=url) from None
             except TooLargeError as exc:
                 self._record(
                     attempts, url, None, s.max_bytes, timer.started, number, "too_large", str(exc)
@@ -408,8 +374,10 @@ class Fetcher:
         return float(base * 2 ** (number - 1) + self._rng.uniform(0, base))
 
     # -- one HTTP exchange
-    async def _send(self, url: str, headers: dict[str, str], timer: _Timer) -> _Answer:
-        client = self._ensure_client()
+    async def _send(
+        self, url: str, headers: dict[str, str], timer: _Timer, source: Source | None
+    ) -> _Answer:
+        client = self._client_for(source)
         async with self._gate(urlsplit(url).netloc.lower()):
             timer.started = (
                 self._clock()

@@ -7,14 +7,20 @@ make it look changed twice. The same holds for a misconfigured server that sends
 garbage, labelled ``text/html``: decoded, it is a page of replacement characters. Pure:
 ``error_page_reason(title, text)`` takes the extracted title and text and returns a reason
 (Chinese) or None, so the pipeline records a failed fetch instead of a version.
+
+A site redesign does the same quietly: the configured selectors stop matching, and the page
+yields no text or a fraction of what it used to. ``shrunken_text_reason`` compares the
+extracted length with the document's stored version and the source's usual length.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 import unicodedata
+from collections.abc import Sequence
 
-__all__ = ["error_page_reason"]
+__all__ = ["error_page_reason", "shrunken_text_reason"]
 
 # --------------------------------------------------------------------------- heuristics as data
 
@@ -51,6 +57,16 @@ MIN_COMMON_CJK_SHARE = 0.85
 _SPACE = re.compile(r"\s+")
 _GARBAGE_CATEGORIES = frozenset({"Cc", "Co", "Cs", "Cn"})
 _REASON_BINARY = "无法解码的二进制内容或乱码"
+#: Less text than this is no body at all (a redesign left only the page furniture).
+MIN_BODY_CHARS = 20
+#: A known document whose page now yields less than this share of its stored text.
+MIN_SHARE_OF_PREVIOUS = 0.3
+PREVIOUS_MIN_CHARS = 200
+#: A new document yielding less than this share of the source's median length, once the
+#: source has ``USUAL_MIN_DOCUMENTS`` documents of at least ``USUAL_MIN_CHARS`` median.
+MIN_SHARE_OF_USUAL = 0.05
+USUAL_MIN_DOCUMENTS = 5
+USUAL_MIN_CHARS = 1000
 
 
 def _is_garbage(ch: str) -> bool:
@@ -93,4 +109,31 @@ def error_page_reason(title: str, text: str) -> str | None:
     for phrase, reason in ERROR_PAGE_PHRASES:
         if _SPACE.sub("", phrase) in haystack:
             return reason
+    return None
+
+
+def shrunken_text_reason(
+    text: str,
+    *,
+    previous: int | None,
+    history: Sequence[int] = (),
+    has_attachments: bool = False,
+) -> str | None:
+    """Why ``text`` looks like a page whose structure changed, or None.
+
+    ``previous`` is the length of the document's stored text (None for a new document);
+    ``history`` the lengths of the source's recent documents, whose median is its usual
+    length. A page whose content is an attachment may have a short body: it is judged on
+    ``previous`` only."""
+    chars = len(_SPACE.sub("", text))
+    usual = int(statistics.median(history)) if len(history) >= USUAL_MIN_DOCUMENTS else 0
+    if chars < MIN_BODY_CHARS and not has_attachments:
+        return "正文提取为空"
+    if previous is not None and previous >= PREVIOUS_MIN_CHARS:
+        if chars < MIN_SHARE_OF_PREVIOUS * previous:
+            return f"正文只有 {chars} 字，上次保存的版本有 {previous} 字"
+        return None
+    usual_known = usual >= USUAL_MIN_CHARS and not has_attachments
+    if usual_known and chars < MIN_SHARE_OF_USUAL * usual:
+        return f"正文只有 {chars} 字，该来源的文件通常有 {usual} 字"
     return None

@@ -24,7 +24,13 @@ from urllib.parse import urlsplit
 
 from watcher.config import Config, ListSpec, Source
 from watcher.deliver import alerts as alert_rules
-from watcher.errors import ExtractError, FetchError, StoreError, WatcherError
+from watcher.errors import (
+    ExtractError,
+    FetchError,
+    LayoutChangedError,
+    StoreError,
+    WatcherError,
+)
 from watcher.ingest import attachments, discover, guards
 from watcher.ingest.extract import extract
 from watcher.ingest.fetch import Fetcher
@@ -34,6 +40,8 @@ from watcher.pipeline.document import DocumentInput, IngestRules, ingest_documen
 from watcher.pipeline.ranking import refresh_directions
 from watcher.records import VersionResult
 from watcher.store import Store
+from watcher.text import identity
+from watcher.text.clip import shorten
 
 __all__ = ["CycleReport", "Pipeline", "SourceOutcome", "cycle_lock"]
 
@@ -60,6 +68,13 @@ class SourceOutcome:
     status: Literal["ok", "partial", "failed"] = "ok"
     error: str | None = None
     seconds: float = 0.0
+    #: pages that answered but whose selectors found nothing: a probable site redesign
+    layout: list[LayoutChangedError] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        """A run counts as a success for the source's health: not failed, no redesign seen."""
+        return self.status != "failed" and not self.layout
 
     def count(self, status: str, alerts: int) -> None:
         """Count one stored document's verdict and the alerts it raised."""
@@ -112,6 +127,8 @@ class Pipeline:
         self.stop = stop or threading.Event()
         # Per source: is this its first successful run? (sources run concurrently)
         self._baseline: dict[str, bool] = {}
+        # Per source: its pages' usual text lengths, read once per run (redesign detection)
+        self._history: dict[str, list[int]] = {}
 
     # ------------------------------------------------------------------ cycle
 
@@ -164,7 +181,8 @@ class Pipeline:
     async def _run_source(self, fetcher: Fetcher, source: Source, outcome: SourceOutcome) -> None:
         row = self.store.source_row(source.id)
         self._baseline[source.id] = row is not None and row.last_ok_at is None
-        links, list_errors, list_ok = await self._discover(fetcher, source)
+        self._history[source.id] = self.store.recent_text_lengths(source.id)
+        links, list_errors, list_ok = await self._discover(fetcher, source, outcome)
         if not list_ok:
             outcome.status = "failed"
             outcome.error = list_errors[0] if list_errors else "没有可用的列表页"
@@ -208,32 +226,42 @@ class Pipeline:
 
     def _count_failure(self, link: Link, exc: WatcherError, outcome: SourceOutcome) -> None:
         if isinstance(exc, ExtractError):  # fetch errors are logged by the fetcher
-            self._log_attempt(
-                FetchAttempt(
-                    url=link.url,
-                    status=None,
-                    bytes=0,
-                    duration_ms=0.0,
-                    error=str(exc),
-                    outcome="extract_error",
-                )
-            )
+            self._log_extract_failure(link.url, exc)
         outcome.failed += 1
         outcome.status = "partial"
+        if isinstance(exc, LayoutChangedError):
+            outcome.layout.append(exc)
+            outcome.error = str(outcome.layout[0])  # the redesign is what to report
         outcome.error = outcome.error or str(exc)
 
+    def _log_extract_failure(self, url: str, exc: ExtractError) -> None:
+        kind = "layout_changed" if isinstance(exc, LayoutChangedError) else "extract_error"
+        self._log_attempt(
+            FetchAttempt(
+                url=url, status=None, bytes=0, duration_ms=0.0, error=str(exc), outcome=kind
+            )
+        )
+
     async def _discover(
-        self, fetcher: Fetcher, source: Source
+        self, fetcher: Fetcher, source: Source, outcome: SourceOutcome
     ) -> tuple[list[Link], list[str], bool]:
         links: list[Link] = []
         errors: list[str] = []
         any_ok = False
         for spec in source.lists:
-            for page_url in discover.list_page_urls(spec):
+            for page_no, page_url in enumerate(discover.list_page_urls(spec)):
                 try:
                     found = await self._list_links(fetcher, source, spec, page_url)
                 except FetchError as exc:
                     errors.append(str(exc))
+                    break
+                if not found and page_no == 0:
+                    # A list page always lists something: nothing found means the selectors
+                    # no longer fit the page, which must not pass as "no new documents".
+                    problem = LayoutChangedError(page_url, _list_selector(spec), "没有找到任何链接")
+                    self._log_extract_failure(page_url, problem)
+                    outcome.layout.append(problem)
+                    errors.insert(0, str(problem))
                     break
                 any_ok = True
                 fresh = [link for link in found if not self.store.known_url(link.url)]
@@ -273,6 +301,7 @@ class Pipeline:
             return [("unchanged", 0)]
         doc_input = await self._document_from_fetch(fetcher, source, link, fetched)
         results = [self._ingest(source, doc_input)]
+        page_id = results[0][0].document_id
         for att in doc_input.attachments:
             if att.ext not in _TEXT_ATTACHMENTS or att.url == doc_input.url:
                 continue
@@ -282,10 +311,12 @@ class Pipeline:
                 log.warning("attachment %s skipped: %s", att.url, exc)
                 continue
             if att_input is not None:
-                results.append(self._ingest(source, att_input))
+                results.append(self._ingest(source, att_input, attachment_of=page_id))
         return [(r.status, n) for r, n in results]
 
-    def _ingest(self, source: Source, doc: DocumentInput) -> tuple[VersionResult, int]:
+    def _ingest(
+        self, source: Source, doc: DocumentInput, attachment_of: int | None = None
+    ) -> tuple[VersionResult, int]:
         return ingest_document(
             self.store,
             self.rules,
@@ -294,6 +325,7 @@ class Pipeline:
             source_id=source.id,
             source_name=source.name,
             baseline=self._baseline.get(source.id, False),
+            attachment_of=attachment_of,
         )
 
     async def _document_from_fetch(
@@ -329,6 +361,16 @@ class Pipeline:
                 extracted = attachments.text_from_bytes(att.content, main.ext, name=main.name)
                 if extracted.supported and extracted.text.strip():
                     text = extracted.text
+        shrunk = guards.shrunken_text_reason(
+            text,
+            previous=self.store.text_length(identity.canonical_url(link.url)),
+            history=self._history.get(source.id, ()),
+            has_attachments=bool(article.attachments),
+        )
+        if shrunk is not None:
+            # Never a version: a redesign must not overwrite the document with page furniture.
+            selector = source.detail.body or f"内置模板 {article.method or '通用提取'}"
+            raise LayoutChangedError(link.url, selector, f"提取异常：{shrunk}")
         meta = dict(article.meta)
         if link.date and "published_date" not in meta:
             meta["published_date"] = link.date
@@ -366,7 +408,7 @@ class Pipeline:
         )
 
     def _finish_source(self, source: Source, outcome: SourceOutcome) -> None:
-        ok = outcome.status != "failed"
+        ok = outcome.healthy
         if ok and self._baseline.get(source.id) and outcome.new_documents:
             alert = _baseline_alert(source, outcome.new_documents)
             if raise_alert(self.store, self.rules.channels, alert):
@@ -375,14 +417,24 @@ class Pipeline:
             source.id, ok=ok, outcome=outcome.status, error=outcome.error
         )
         prefix = alert_rules.health_key_prefix(source.id)
-        if ok:
-            if self.store.resolve_alerts(prefix):
-                alert = alert_rules.alert_source_recovered(
-                    source.id, source.name, episode=self.store.now()
-                )
-                if raise_alert(self.store, self.rules.channels, alert):
-                    outcome.alerts += 1
-        elif failures >= self.config.settings.health_failures:
+        if ok and self.store.resolve_alerts(prefix):
+            alert = alert_rules.alert_source_recovered(
+                source.id, source.name, episode=self.store.now()
+            )
+            if raise_alert(self.store, self.rules.channels, alert):
+                outcome.alerts += 1
+        if outcome.layout:
+            # A redesign is reported at once (the run did reach the site), once per streak.
+            row = self.store.source_row(source.id)
+            alert = alert_rules.alert_layout_changed(
+                source.id,
+                source.name,
+                [(p.url, p.selector, p.reason) for p in outcome.layout],
+                episode=(row.last_ok_at if row else None) or "never",
+            )
+            if raise_alert(self.store, self.rules.channels, alert):
+                outcome.alerts += 1
+        elif not ok and failures >= self.config.settings.health_failures:
             # One alert per failure streak: the streak is named by the last success before it,
             # so a threshold lowered by a reload still alerts, and later failed runs do not repeat.
             row = self.store.source_row(source.id)
@@ -412,6 +464,19 @@ def _source_of(config: Config, url: str) -> str | None:
     return next((s.id for s in config.sources if host in s.hosts), None)
 
 
+def _list_selector(spec: ListSpec) -> str:
+    """The configured part of a list spec that finds its links, as the user wrote it."""
+    if spec.type in ("json", "jsonp"):
+        return f"json_path: {spec.json_path}"
+    if spec.type == "inline_json":
+        return f"inline_key: {spec.inline_key}"
+    parts = [f"row: {spec.row}"] if spec.row else []
+    parts.append(f"item: {spec.item}")
+    if spec.link_pattern:
+        parts.append(f"link_pattern: {spec.link_pattern}")
+    return "，".join(parts)
+
+
 def _ext_of(url: str, content_type: str) -> str:
     suffix = Path(url.split("?")[0]).suffix.lower().lstrip(".")
     if suffix:
@@ -423,9 +488,12 @@ def _ext_of(url: str, content_type: str) -> str:
 
 
 def _attachment_title(name: str, text: str) -> str:
-    """An attachment's own first line is usually a better title than its link text."""
+    """The attachment's link text without 「附件1：」, a leading 发文字号 (「渝中府办〔2024〕13号
+    重庆市…」 names the notice, the number is metadata) or the file suffix; else its first line."""
     clean = name.strip()
     for prefix in ("附件", "下载"):
         if clean.startswith(prefix):
             clean = clean[len(prefix) :].lstrip("0123456789：:. 、")
-    return clean.rsplit(".", 1)[0] if clean else (text.strip().splitlines() or ["附件"])[0][:60]
+    clean = clean.rsplit(".", 1)[0] if "." in clean else clean
+    clean = identity.strip_leading_doc_number(clean)
+    return clean or shorten((text.strip().splitlines() or ["附件"])[0], 60)

@@ -89,8 +89,9 @@ class PreparedDocument:
     kind: str | None
 
 
-def prepare(doc: DocumentInput) -> PreparedDocument:
-    """Normalise text and title, parse the section tree, derive the identity key and kind."""
+def prepare(doc: DocumentInput, *, media: bool = False) -> PreparedDocument:
+    """Normalise text and title, parse the section tree, derive the identity key and kind
+    (``media``: the source is a news site)."""
     text = normalize.normalize(doc.text)
     title = normalize.normalize(doc.title).replace("\n", "") or "（无标题）"
     return PreparedDocument(
@@ -101,12 +102,19 @@ def prepare(doc: DocumentInput) -> PreparedDocument:
         identity_key=identity.identity_key(
             title, doc.meta.get("doc_number"), doc.meta.get("index_no")
         ),
-        kind=identity.doc_kind(identity.unwrap_title(title)),
+        kind=identity.classify_kind(
+            title, text, media=media, has_number=bool(doc.meta.get("doc_number"))
+        ),
     )
 
 
 def record_version(
-    store: Store, p: PreparedDocument, *, level: str | None, source_id: str | None
+    store: Store,
+    p: PreparedDocument,
+    *,
+    level: str | None,
+    source_id: str | None,
+    attachment_of: int | None = None,
 ) -> VersionResult:
     doc = p.doc
     return store.save_version(
@@ -126,6 +134,7 @@ def record_version(
         etag=doc.etag,
         last_modified=doc.last_modified,
         encoding=doc.encoding,
+        attachment_of=attachment_of,
     )
 
 
@@ -159,18 +168,27 @@ def document_alerts(
     level: str | None,
     source_name: str,
     baseline: bool,
+    attached: bool = False,
 ) -> list[Alert]:
     """New-document, new-version and watchlist alerts for a stored document.
 
     ``baseline`` is a source's first run: its existing documents are recorded without a
-    new-document or topic alert each (one summary alert per source is raised instead)."""
+    new-document or topic alert each (one summary alert per source is raised instead).
+    An ``attached`` document (an attachment of a page) has no new-document alert of its own:
+    the page's alert lists it."""
     alerts: list[Alert] = []
     changed_text = p.text
     if result.status == "new_document":
-        if p.doc.origin != "import" and not baseline:
+        if p.doc.origin != "import" and not baseline and not attached:
             alerts.append(
                 alert_rules.alert_new_document(
-                    p.title, p.doc.url, source_name, level or "", p.doc.meta, result.document_id
+                    p.title,
+                    p.doc.url,
+                    source_name,
+                    level or "",
+                    p.doc.meta,
+                    result.document_id,
+                    attachments=[a.name for a in p.doc.attachments],
                 )
             )
     elif vdiff is not None:
@@ -206,17 +224,30 @@ def ingest_document(
     source_id: str | None = None,
     source_name: str = LOCAL_SOURCE_NAME,
     baseline: bool = False,
+    attachment_of: int | None = None,
 ) -> tuple[VersionResult, int]:
     """Normalise, structure and store one document with everything it causes, atomically.
-    Returns the store's verdict and how many alerts were raised."""
-    p = prepare(doc)
+    ``attachment_of`` stores it as an attachment of that page. Returns the store's verdict
+    and how many alerts were raised."""
+    p = prepare(doc, media=level == "media")
+    if p.kind == identity.NEWS_KIND:
+        level = "media"  # a report about 青海 on the ministry's site is news, not 部委 policy
     with store.transaction():
-        result = record_version(store, p, level=level, source_id=source_id)
+        result = record_version(
+            store, p, level=level, source_id=source_id, attachment_of=attachment_of
+        )
         if result.status == "unchanged":
             return result, 0
         vdiff = record_change(store, p, result)
         alerts = document_alerts(
-            rules, p, result, vdiff, level=level, source_name=source_name, baseline=baseline
+            rules,
+            p,
+            result,
+            vdiff,
+            level=level,
+            source_name=source_name,
+            baseline=baseline,
+            attached=attachment_of is not None,
         )
         alerts.extend(link_and_compare(store, rules, result, p.title, level))
         raised = sum(1 for a in alerts if raise_alert(store, rules.channels, a))

@@ -5,7 +5,9 @@ The only module that owns time. One job per source (its own interval or cron, wi
 misfires coalesced, ``max_instances=1`` so a source never runs twice at once); after downtime
 each overdue source runs once at start, not once per missed interval, and a week whose digest
 was missed is produced at start. Every job opens its own ``Store`` (SQLite connections belong
-to one thread). ``reload()`` re-reads the configuration and reschedules without losing state.
+to one thread). The outbox job starts one sender thread per channel and returns, so a slow
+channel never holds up the others or the next outbox run. ``reload()`` re-reads the
+configuration and reschedules without losing state.
 
 Source jobs never rank research directions: the ranking job checks every RANKING_CHECK_SECONDS
 and ranks only when something new was stored and ``directions.rank_every_minutes`` have passed
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config import Config, Source
-from watcher.errors import StoreError, WatcherError
+from watcher.errors import WatcherError
 from watcher.periods import iso_week
 from watcher.pipeline.cycle import Pipeline
 from watcher.pipeline.ranking import RankingJob
@@ -78,6 +80,7 @@ class Daemon:
         self.cycles = 0
         self.ranking = RankingJob(clock)
         self._lock = threading.Lock()
+        self._senders: dict[str, threading.Thread] = {}  # one delivery thread per channel
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -136,7 +139,7 @@ class Daemon:
             if not any(
                 t.name.startswith("ThreadPoolExecutor") and t.is_alive()
                 for t in threading.enumerate()
-            ):
+            ) and not any(t.is_alive() for t in self._senders.values()):
                 finished = True
                 break
             self.stopping.wait(0.1)
@@ -277,20 +280,45 @@ class Daemon:
             store.heartbeat()
 
     def _deliver(self) -> None:
+        """Start a sender for each channel whose previous one has finished, and return at once:
+        a slow channel only delays itself, never the others or the next outbox run."""
         if self.stopping.is_set():
             return
-        from watcher.deliver.outbox import channels_from_config, deliver_pending
+        from watcher.deliver.outbox import channels_from_config
 
         channels = channels_from_config(self.config)
         if not channels:
             return
+        keys = frozenset(channels)
+        groups: list[tuple[str, Mapping[str, Any], Callable[[str], bool]]] = [
+            (key, {key: channel}, key.__eq__) for key, channel in channels.items()
+        ]
+        # deliveries to channels no longer configured fail (and are given up) on their own
+        groups.append(("removed", channels, lambda key: key not in keys))
+        for name, chosen, only in groups:
+            running = self._senders.get(name)
+            if running is not None and running.is_alive():
+                continue
+            sender = threading.Thread(
+                target=self._send, args=(chosen, only), name=f"deliver-{name[:8]}", daemon=True
+            )
+            self._senders[name] = sender
+            sender.start()
+
+    def _send(self, channels: Mapping[str, Any], only: Callable[[str], bool]) -> None:
+        from watcher.deliver.outbox import deliver_pending
+
         try:
             with Store.open(self.store_path) as store:
-                report = deliver_pending(store, channels, self.config.settings.notify)
-        except StoreError as exc:  # a `watcher deliver` is running: it sends them
-            log.info("deliveries skipped", extra={"reason": str(exc)})
+                report = deliver_pending(store, channels, self.config.settings.notify, only=only)
+        except WatcherError as exc:
+            log.error("deliveries failed: %s", exc)
             return
-        log.info("deliveries", extra={"report": str(report)})
+        except Exception:  # a sender thread has no job listener: log it like a failed job
+            log.exception("deliveries crashed")
+            return
+        if report.attempted or report.busy:
+            log.info("deliveries", extra={"report": report.summary()})
 
     def _digest(self, week: str | None = None) -> None:
         from watcher.deliver.digest import build_digest, queue_digest

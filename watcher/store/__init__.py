@@ -39,15 +39,19 @@ from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
 from watcher.store.terms import TermsMixin
 from watcher.store.titles import TitleKeysMixin
+from watcher.store.users import AuditRow, SessionRow, UserRow, UsersMixin
 
 __all__ = [
+    "AuditRow",
     "ChangeRow",
     "ComparisonRow",
     "DocumentRow",
     "LinkRow",
     "ListPage",
+    "SessionRow",
     "SourceRow",
     "Store",
+    "UserRow",
     "VersionResult",
     "VersionRow",
     "utcnow",
@@ -60,6 +64,7 @@ class Store(
     OutboxMixin,
     DigestsMixin,
     TermsMixin,
+    UsersMixin,
     ListPagesMixin,
     TitleKeysMixin,
 ):
@@ -113,6 +118,10 @@ class Store(
                 )
             for number in range(version, len(MIGRATIONS)):
                 with self.transaction():
+                    # another process may have migrated since the read above: BEGIN IMMEDIATE
+                    # holds the write lock now, so this second read is the true one
+                    if int(self.conn.execute("PRAGMA user_version").fetchone()[0]) > number:
+                        continue
                     for statement in _statements(MIGRATIONS[number]):
                         self.conn.execute(statement)
                     self.conn.execute(f"PRAGMA user_version={number + 1}")

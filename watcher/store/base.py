@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from watcher.errors import StoreError
 
-__all__ = ["Clock", "StoreBase", "pack_text", "register_functions", "unpack_text", "utcnow"]
+__all__ = [
+    "Clock",
+    "StoreBase",
+    "pack_text",
+    "register_functions",
+    "row_as",
+    "unpack_text",
+    "utcnow",
+]
 
 Clock = Callable[[], datetime]
 
@@ -47,6 +56,17 @@ def register_functions(conn: sqlite3.Connection) -> None:
         deterministic=True,
     )
     conn.create_function("watcher_unpack", 1, unpack_text, deterministic=True)
+
+
+R = TypeVar("R")
+
+
+def row_as(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
+    """A row dict as the frozen dataclass ``cls``, ignoring columns it does not name."""
+    if row is None:
+        return None
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in row.items() if k in names})
 
 
 class StoreBase:

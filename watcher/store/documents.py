@@ -14,14 +14,14 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
-from typing import Any, TypeVar
+from typing import Any
 
 from watcher.config import Source
 from watcher.errors import StoreError
 from watcher.models import FetchAttempt, Section
 from watcher.records import DocumentRow, SourceRow, VersionResult, VersionRow
-from watcher.store.base import StoreBase, pack_text, unpack_text
+from watcher.store.aliases import AliasesMixin, Page, key_label
+from watcher.store.base import pack_text, row_as, unpack_text
 from watcher.text import structure
 
 __all__ = ["DocumentsMixin"]
@@ -36,7 +36,12 @@ _META_COLUMNS = (
     "validity",
 )
 
-R = TypeVar("R", DocumentRow, VersionRow, SourceRow)
+_row = row_as
+#: A version's length without spaces and line breaks, computed in SQL (no text is loaded).
+_SOLID_LENGTH = (
+    "length(replace(replace(replace(replace(watcher_unpack(v.text), ' ', ''), char(10), ''), "
+    "char(13), ''), '　', ''))"
+)
 
 
 @functools.lru_cache(maxsize=64)
@@ -44,18 +49,11 @@ def _parsed(text: str, title: str) -> Section:
     return structure.parse(text, title)
 
 
-def _row(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
-    if row is None:
-        return None
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in row.items() if k in names})
-
-
 def _version_row(row: Mapping[str, Any]) -> VersionRow | None:
-    return _row(VersionRow, {**row, "text": unpack_text(row["text"])})
+    return row_as(VersionRow, {**row, "text": unpack_text(row["text"])})
 
 
-class DocumentsMixin(StoreBase):
+class DocumentsMixin(AliasesMixin):
     # ------------------------------------------------------------------ sources
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
@@ -164,10 +162,6 @@ class DocumentsMixin(StoreBase):
             is not None
         )
 
-    def document(self, document_id: int) -> DocumentRow | None:
-        rows = self.query("SELECT * FROM documents WHERE id = ?", (document_id,))
-        return _row(DocumentRow, rows[0]) if rows else None
-
     def document_by_url(self, url: str) -> DocumentRow | None:
         rows = self.query("SELECT * FROM documents WHERE url = ?", (url,))
         return _row(DocumentRow, rows[0]) if rows else None
@@ -187,8 +181,10 @@ class DocumentsMixin(StoreBase):
         since: str | None = None,
         until: str | None = None,
         limit: int = 1000,
+        top_level: bool = False,
     ) -> list[DocumentRow]:
-        where, params = ["1 = 1"], []
+        """Documents, newest first; ``top_level`` leaves out attachments (see ``children``)."""
+        where, params = ["attachment_of IS NULL" if top_level else "1 = 1"], []
         for column, value in (("source_id", source_id), ("level", level), ("kind", kind)):
             if value:
                 where.append(f"{column} = ?")
@@ -203,6 +199,13 @@ class DocumentsMixin(StoreBase):
             f"SELECT * FROM documents WHERE {' AND '.join(where)} "
             "ORDER BY COALESCE(published_date, written_date, first_seen) DESC, id DESC LIMIT ?",
             (*params, limit),
+        )
+        return [r for row in rows if (r := _row(DocumentRow, row)) is not None]
+
+    def children(self, document_id: int) -> list[DocumentRow]:
+        """The attachments stored as documents of their own under ``document_id``."""
+        rows = self.query(
+            "SELECT * FROM documents WHERE attachment_of = ? ORDER BY id", (document_id,)
         )
         return [r for row in rows if (r := _row(DocumentRow, row)) is not None]
 
@@ -231,6 +234,26 @@ class DocumentsMixin(StoreBase):
         """(id, title, level) of every document: the lineage candidates, without whole rows."""
         rows = self.conn.execute("SELECT id, title, level FROM documents ORDER BY id").fetchall()
         return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+
+    def text_length(self, url: str) -> int | None:
+        """Characters (spaces and line breaks excluded) of the current version at ``url``."""
+        row = self.conn.execute(
+            f"SELECT {_SOLID_LENGTH} FROM documents d JOIN versions v "
+            "ON v.id = d.current_version_id WHERE d.url = ?",
+            (url,),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def recent_text_lengths(self, source_id: str, limit: int = 20) -> list[int]:
+        """Text lengths (as ``text_length``) of the source's latest fetched pages, newest
+        first: the history a page's extraction is compared with to notice a redesign."""
+        rows = self.conn.execute(
+            f"SELECT {_SOLID_LENGTH} FROM documents d JOIN versions v "
+            "ON v.id = d.current_version_id "
+            "WHERE d.source_id = ? AND d.origin = 'fetch' ORDER BY d.id DESC LIMIT ?",
+            (source_id, limit),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the current version at ``url``, for conditional requests."""
@@ -261,9 +284,11 @@ class DocumentsMixin(StoreBase):
         encoding: str | None = None,
         raw: bytes | None = None,
         content_type: str | None = None,
+        attachment_of: int | None = None,
     ) -> VersionResult:
         """Store a fetched document; a new version only when ``text_hash`` changed.
 
+        ``attachment_of`` makes the document an attachment of that page (shown under it).
         ``raw`` (the fetched bytes) is kept only with a new document or version: an unchanged
         fetch of a page with a visit counter must not leave an unreferenced blob behind.
 
@@ -274,18 +299,13 @@ class DocumentsMixin(StoreBase):
         now = self.now()
         with self.transaction():
             doc = self.document_by_url(url)
+            refused: DocumentRow | None = None
             if doc is None:
-                alias = self.conn.execute(
-                    "SELECT document_id FROM aliases WHERE url = ?", (url,)
-                ).fetchone()
-                twin = (
-                    self.document(int(alias[0]))
-                    if alias
-                    else self.document_by_identity(identity_key)
-                )
+                twin, reason, refused = self._twin(url, identity_key, title)
                 if twin is not None and twin.current_version_id is not None:
                     # Another site's copy of a document we already hold: remember the URL and
-                    # fill metadata the first copy lacked; its text never becomes a version.
+                    # fill metadata the first copy lacked; its text never becomes a version,
+                    # but is kept with the decision so that the merge can be undone.
                     self.conn.execute(
                         "INSERT OR IGNORE INTO aliases(url, document_id, first_seen) VALUES (?, ?, ?)",
                         (url, twin.id, now),
@@ -296,11 +316,22 @@ class DocumentsMixin(StoreBase):
                         + " WHERE id = ?",
                         (now, *(meta.get(k) or None for k in _META_COLUMNS), twin.id),
                     )
+                    page = Page(title, text, text_hash, meta, source_id, level, kind, origin)
+                    self._log_merge(url, twin.id, identity_key, reason, page)
                     return VersionResult("unchanged", twin.id, twin.current_version_id, None)
             if doc is None:
                 blob_hash = self.put_blob(raw, content_type) if raw else blob_hash
                 document_id = self._insert_document(
-                    url, identity_key, title, meta, source_id, level, kind, origin, now
+                    url,
+                    identity_key,
+                    title,
+                    meta,
+                    source_id,
+                    level,
+                    kind,
+                    origin,
+                    now,
+                    attachment_of,
                 )
                 version_id = self._insert_version(
                     document_id,
@@ -318,7 +349,22 @@ class DocumentsMixin(StoreBase):
                     encoding,
                 )
                 self._index(document_id, title, text)
+                if refused is not None:
+                    self._log_decision(
+                        url,
+                        document_id,
+                        "separate",
+                        identity_key,
+                        f"与 #{refused.id}「{refused.title}」{key_label(identity_key)}相同，"
+                        "但标题不同：作为另一份文件保存",
+                        Page(title, None, None, meta, source_id, level, kind, origin),
+                        other=refused.id,
+                    )
                 return VersionResult("new_document", document_id, version_id, None)
+            if attachment_of is not None and doc.attachment_of is None and attachment_of != doc.id:
+                self.conn.execute(
+                    "UPDATE documents SET attachment_of = ? WHERE id = ?", (attachment_of, doc.id)
+                )
             current = self.version(doc.current_version_id) if doc.current_version_id else None
             if current is not None and current.text_hash == text_hash:
                 self.conn.execute("UPDATE documents SET last_seen = ? WHERE id = ?", (now, doc.id))
@@ -366,6 +412,44 @@ class DocumentsMixin(StoreBase):
                 "new_version", doc.id, version_id, current.id if current else None, flip_flop
             )
 
+    def unmerge(self, decision_id: int) -> int | None:
+        """Undo merge ``decision_id``: the page it kept becomes a document of its own (its id is
+        returned) and its URL is never merged again. A merge made before decisions were logged
+        kept no page: its URL is freed and the next fetch stores it on its own (None)."""
+        with self.transaction():
+            rows = self.query("SELECT * FROM alias_decisions WHERE id = ?", (decision_id,))
+            if not rows:
+                raise StoreError(
+                    f"没有编号为 {decision_id} 的合并记录。用 watcher documents --aliases 查看。"
+                )
+            row = rows[0]
+            if row["decision"] != "merged":
+                raise StoreError(f"记录 {decision_id} 不是一次合并（{row['reason']}），无需拆分。")
+            self.conn.execute("DELETE FROM aliases WHERE url = ?", (row["url"],))
+            self.conn.execute(
+                "UPDATE alias_decisions SET decision = 'undone', undone_at = ? WHERE id = ?",
+                (self.now(), decision_id),
+            )
+            if row["text"] is None:
+                return None
+            result = self.save_version(
+                url=row["url"],
+                identity_key=row["identity_key"],
+                title=row["title"],
+                text=row["text"],
+                text_hash=row["text_hash"],
+                meta=json.loads(row["meta_json"]),
+                source_id=row["source_id"],
+                level=row["level"],
+                kind=row["kind"],
+                origin=row["origin"],
+            )
+            self.conn.execute(
+                "UPDATE alias_decisions SET split_document_id = ? WHERE id = ?",
+                (result.document_id, decision_id),
+            )
+        return result.document_id
+
     def _insert_document(
         self,
         url: str,
@@ -377,11 +461,12 @@ class DocumentsMixin(StoreBase):
         kind: str | None,
         origin: str,
         now: str,
+        attachment_of: int | None = None,
     ) -> int:
         cur = self.conn.execute(
             "INSERT INTO documents(source_id, url, identity_key, title, level, kind, origin, "
-            "first_seen, last_seen, " + ", ".join(_META_COLUMNS) + ") "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, " + ", ".join("?" * len(_META_COLUMNS)) + ")",
+            "attachment_of, first_seen, last_seen, " + ", ".join(_META_COLUMNS) + ") "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + ", ".join("?" * len(_META_COLUMNS)) + ")",
             (
                 source_id,
                 url,
@@ -390,6 +475,7 @@ class DocumentsMixin(StoreBase):
                 level,
                 kind,
                 origin,
+                attachment_of,
                 now,
                 now,
                 *(meta.get(k) for k in _META_COLUMNS),

@@ -143,7 +143,8 @@ class FindingsMixin(StoreBase):
 
     def unresolved_links(self) -> list[LinkRow]:
         return [
-            link_row(r) for r in self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
+            link_row(r)
+            for r in self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
         ]
 
     # ------------------------------------------------------------------ comparisons

@@ -109,7 +109,16 @@ class OutboxMixin(StoreBase):
         rows = self.query(sql + " ORDER BY d.id LIMIT ?", (*params, limit))
         for row in rows:
             row["evidence"] = json.loads(row.pop("evidence_json"))
+            row["progress"] = json.loads(row.pop("progress_json") or "[]")
         return rows
+
+    def record_progress(self, delivery_id: int, done: Sequence[str]) -> None:
+        """Store the acknowledged parts of a delivery (recipients, message parts) at once."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE deliveries SET progress_json = ? WHERE id = ?",
+                (json.dumps(sorted(done), ensure_ascii=False), delivery_id),
+            )
 
     def mark_delivery(
         self,

@@ -200,7 +200,81 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE directions ADD COLUMN reason TEXT NOT NULL DEFAULT '';
     """,
-    # 5: version text is kept zlib-compressed like the raw HTML (``watcher_pack``, a function
+    # 5: an attachment stored as a document names the page it belongs to (attachment_of; the
+    # old parent_id is the lineage parent); every identity decision is kept with its reason:
+    # a URL merged into another document (and the page it served, so the merge can be undone),
+    # or kept apart although it shares a 发文字号 with one; aliases made before this migration
+    # are listed without a reason
+    """
+    CREATE TABLE alias_decisions (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,                -- the page the decision is about
+        document_id INTEGER NOT NULL REFERENCES documents(id),   -- merged into / stored as
+        other_document_id INTEGER REFERENCES documents(id),      -- kept apart from
+        decision TEXT NOT NULL,           -- merged | separate | undone
+        identity_key TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',   -- the page's own title, text and metadata
+        text TEXT,
+        text_hash TEXT,
+        meta_json TEXT NOT NULL DEFAULT '{}',
+        source_id TEXT,
+        level TEXT,
+        kind TEXT,
+        origin TEXT NOT NULL DEFAULT 'fetch',
+        decided_at TEXT NOT NULL,
+        undone_at TEXT,
+        split_document_id INTEGER REFERENCES documents(id)
+    );
+    CREATE INDEX alias_decisions_url ON alias_decisions(url);
+    INSERT INTO alias_decisions(url, document_id, decision, identity_key, reason, decided_at)
+        SELECT a.url, a.document_id, 'merged', d.identity_key,
+               '升级前合并的副本（当时未记录理由）', a.first_seen
+        FROM aliases a JOIN documents d ON d.id = a.document_id;
+    ALTER TABLE documents ADD COLUMN attachment_of INTEGER REFERENCES documents(id);
+    CREATE INDEX documents_attachment_of ON documents(attachment_of);
+    UPDATE documents SET attachment_of = (
+        SELECT v.document_id FROM versions v, json_each(v.attachments_json) j
+        WHERE json_extract(j.value, '$.url') = documents.url AND v.document_id != documents.id
+        ORDER BY v.id LIMIT 1
+    ) WHERE origin = 'attachment';
+    """,
+    # 6: what part of a delivery was already acknowledged (mail recipients, chat message parts),
+    # so a retry never sends those again
+    """
+    ALTER TABLE deliveries ADD COLUMN progress_json TEXT;
+    """,
+    # 7: web accounts (editors and viewers, argon2 hashes), their login sessions (only a hash of
+    # each session id is kept) and the audit log of who did what when
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('editor', 'viewer')),
+        password_hash TEXT NOT NULL,      -- argon2id, PHC string form
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,         -- sha256 of the session id the cookie carries
+        user_name TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,        -- of the password hash: a new password ends old sessions
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        ip TEXT
+    );
+    CREATE INDEX sessions_user ON sessions(user_name);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,              -- account name, or cli:<os user> for commands
+        action TEXT NOT NULL,             -- login | logout | login_failed | user_added | ...
+        target TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        ip TEXT
+    );
+    CREATE INDEX audit_at ON audit(at);
+    """,
+    # 8: version text is kept zlib-compressed like the raw HTML (``watcher_pack``, a function
     # the store registers), and the search index keeps no second copy of it: a contentless
     # trigram FTS5 table whose rowid is the document id, indexed from the current version,
     # keeping which documents hold a trigram but not where (detail = none, 1/7 of the size;
@@ -215,7 +289,7 @@ MIGRATIONS: tuple[str, ...] = (
         JOIN versions v ON v.id = d.current_version_id;
     UPDATE versions SET text = watcher_pack(text) WHERE typeof(text) = 'text';
     """,
-    # 6: list pages are fetched conditionally too: the validators of each list page and the
+    # 9: list pages are fetched conditionally too: the validators of each list page and the
     # links it held, read back when it answers 304
     """
     CREATE TABLE list_pages (
@@ -226,7 +300,7 @@ MIGRATIONS: tuple[str, ...] = (
         fetched_at TEXT NOT NULL
     );
     """,
-    # 7: lineage looks titles up by key instead of reading every stored title: each document's
+    # 10: lineage looks titles up by key instead of reading every stored title: each document's
     # title key and series key, each unresolved link's cited key (made by the pipeline, remade
     # when a title changes or the keying code does)
     """

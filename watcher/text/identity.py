@@ -17,9 +17,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from watcher.text.keys import DASHES, ascii_digits, title_key_text
 from watcher.text.script import to_simplified
+from watcher.text.similarity import dice
 
 __all__ = [
+    "COMMENTARY_KIND",
+    "NEWS_KIND",
     "canonical_url",
+    "classify_kind",
     "doc_kind",
     "doc_numbers",
     "draft_marker",
@@ -28,7 +32,9 @@ __all__ = [
     "is_commentary",
     "normalize_doc_number",
     "series_key",
+    "strip_leading_doc_number",
     "title_key",
+    "titles_agree",
     "unwrap_title",
     "year_range",
 ]
@@ -207,6 +213,20 @@ def doc_numbers(text: str) -> list[str]:
     return out
 
 
+_LEADING_NUMBER_RE = re.compile(
+    rf"^\s*[{_CJK}]{{1,16}}?\s*[{_OPEN}]\s*(?:19|20)\d{{2}}\s*[{_CLOSE}]\s*第?\s*\d{{1,5}}\s*号[\s、：:.-]*"
+)
+
+
+def strip_leading_doc_number(title: str) -> str:
+    """A title without the 发文字号 a file name puts before it: 「渝中府办〔2024〕13号重庆市…的通知」
+    → 「重庆市…的通知」. A title that is only a number is returned unchanged."""
+    rest = _LEADING_NUMBER_RE.sub("", ascii_digits(title), count=1)
+    if rest == ascii_digits(title) or not rest.strip():
+        return title
+    return title[len(title) - len(rest) :]
+
+
 def normalize_doc_number(value: str) -> str | None:
     """The canonical form of one 发文字号 as given in a metadata field, or None if unreadable."""
     numbers = doc_numbers(value)
@@ -292,6 +312,12 @@ def _core_title(title: str) -> str:
         core = stripped
 
 
+def _own_kind(title: str) -> str | None:
+    """The 文种 the title itself ends with, wrapper included (no unwrapping)."""
+    core = re.sub(r"(?:\s*[（(][^（）()]*[）)])+\s*$", "", _SPACE_RE.sub(" ", title).strip())
+    return max((k for k in DOC_KINDS if core.endswith(k)), key=len, default=None)
+
+
 def doc_kind(title: str) -> str | None:
     """The 文种 of the document a title names (after unwrapping), longest match at the end."""
     core = _core_title(title)
@@ -329,6 +355,25 @@ def series_key(title: str) -> str:
     s = _LEADING_YEAR_RE.sub("", s.strip())
     s = re.sub(r"[（(]\s*[）)]", "", s)
     return title_key_text(s)
+
+
+#: Titles this alike (Dice of character 1-2-grams of their keys) name the same document.
+TITLES_AGREE_DICE = 0.8
+
+
+def titles_agree(a: str, b: str) -> bool:
+    """Whether two titles can name the same document: equal keys, one inside the other (a
+    copy that drops the 「关于印发…的通知」 wrapper, the issuer or the years), or nearly the same
+    characters. Two pages sharing a 发文字号 but not a title are two documents (a wrong or reused
+    number on a page), never merged on the number alone."""
+    ka, kb = title_key(a), title_key(b)
+    if not ka or not kb or ka == kb:
+        return True
+    sa, sb = series_key(a), series_key(b)
+    for x, y in ((ka, kb), (sa, sb)):
+        if x and y and (x in y or y in x):
+            return True
+    return dice(ka, kb) >= TITLES_AGREE_DICE
 
 
 def identity_keys(
@@ -415,3 +460,41 @@ _COMMENTARY_RE = re.compile(
 def is_commentary(title: str) -> bool:
     """True for interpretations, interviews and reports about a document."""
     return bool(_COMMENTARY_RE.search(title))
+
+
+#: The kinds of pieces about documents (not documents): 解读 (interpretations, interviews,
+#: Q&As) and 新闻 (news reports, briefings). Neither is a 规划 because its title names one.
+COMMENTARY_KIND = "解读"
+NEWS_KIND = "新闻"
+#: Title words that make a piece a news report even when it names a 规划 (「报道：…印发《…规划》」).
+_NEWS_TITLE_STRONG_RE = re.compile(r"报道|新闻|快讯|侧记|纪实|探访|速递|直击")
+#: Title words of a news report when the title names no 文种 (「教育动态监测方案」 is a 方案).
+_NEWS_TITLE_RE = re.compile(r"简报|动态|走进|记者|通讯")
+#: Phrases near the top of a news text: the byline, the wire, the briefing number.
+_NEWS_OPENING_RE = re.compile(
+    r"简报[〔\[【（(]|记者|通讯员|新华社|人民网|中新网|日电|讯[（(）)]|[（(]来源[：:]|本报讯|来源[：:]\S{0,20}(?:报|网|社|台)"
+)
+#: Characters of the text searched for a news opening.
+NEWS_OPENING_CHARS = 200
+
+
+def classify_kind(
+    title: str, text: str = "", *, media: bool = False, has_number: bool = False
+) -> str | None:
+    """The kind of a stored piece: 解读 for commentary (「市教委负责人解读《…规划》」 is not a
+    规划), 新闻 for a news report, else the 文种 of the document the title names.
+
+    A piece is news when its title says so (报道, 新闻, 快讯, …), or when it names no 文种 and
+    carries no 发文字号 and comes from a media source (``media``), has weaker news words
+    (简报, 动态) or opens like a report (a byline, a wire, 「简报〔2024〕第61期」)."""
+    if is_commentary(title):
+        return COMMENTARY_KIND
+    if _NEWS_TITLE_STRONG_RE.search(title):
+        return NEWS_KIND
+    # 「关于公布…名单的通知」 carries no document of a kind: it is itself a 通知.
+    kind = doc_kind(unwrap_title(title)) or _own_kind(title)
+    if kind is not None or has_number:
+        return kind
+    if media or _NEWS_TITLE_RE.search(title) or _NEWS_OPENING_RE.search(text[:NEWS_OPENING_CHARS]):
+        return NEWS_KIND
+    return None

@@ -1,83 +1,55 @@
-"""Read-only web UI over the store: documents, versions, side-by-side diffs, policy comparisons,
-digests, the Atom feed of alerts and ``/healthz``.
+"""The web UI over the store: documents, versions, side-by-side diffs, policy comparisons,
+digests, the Atom feed of alerts and ``/healthz``; logins for editors and viewers, the editors'
+audit log and (a placeholder for now) the 编辑台 at ``/desk``.
 
-A Starlette app; the pages live in ``pages``. It never writes: only GET/HEAD routes exist. Each
-request opens the store for itself, so the app can be served by any ASGI server with threads.
-Works without JavaScript.
+A Starlette app; the pages live in ``pages``, logins and sessions in ``auth``, accounts in
+``accounts``. The read pages only read; the only writes are sessions and audit rows (login,
+logout) and, later, the editors' forms, every one a POST with a CSRF token. Each request opens
+the store for itself, so the app can be served by any ASGI server with threads. Works without
+JavaScript.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
-import secrets
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from watcher.errors import WatcherError
 from watcher.periods import DEFAULT_TZ
 from watcher.store import Store
-from watcher.web.pages import Pages, WebStore
+from watcher.web.auth import COOKIE, Auth, AuthOptions, template_context
+from watcher.web.pages import Pages
 
-__all__ = ["auth_from_env", "create_app"]
-
-Handler = Callable[[Request, WebStore], Response]
-
-
-class _BasicAuth(BaseHTTPMiddleware):
-    def __init__(self, app: Any, user: str, password: str) -> None:
-        super().__init__(app)
-        self.user, self.password = user, password
-
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path == "/healthz":
-            return await call_next(request)
-        header = request.headers.get("authorization", "")
-        if header.startswith("Basic "):
-            try:
-                user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                user, password = "", ""
-            if secrets.compare_digest(user, self.user) and secrets.compare_digest(
-                password, self.password
-            ):
-                return await call_next(request)
-        return PlainTextResponse(
-            "需要登录",
-            status_code=401,
-            headers={"WWW-Authenticate": 'Basic realm="policy-watcher"'},
-        )
+__all__ = ["AuthOptions", "create_app"]
 
 
 def create_app(
     store_path: Path,
     *,
-    auth: tuple[str, str] | None = None,
+    auth: AuthOptions | None = None,
     timezone: str = DEFAULT_TZ,
     clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
-    """The ASGI app over the store at ``store_path``; ``auth`` = (user, password) enables Basic
-    auth; times are shown in ``timezone``; ``clock`` (tests) says what "this week" is."""
-    pages = Pages(timezone, clock)
+    """The ASGI app over the store at ``store_path``; ``auth`` says who must log in (by
+    default only the editors' pages need a login); times are shown in ``timezone``; ``clock``
+    (tests) says what "this week" is and drives sessions and the login throttle."""
+    now = clock or (lambda: datetime.now(ZoneInfo(timezone)))
+    pages = Pages(timezone, now, context=template_context)
 
-    def with_store(handler: Handler) -> Callable[[Request], Response]:
-        def endpoint(request: Request) -> Response:
-            with Store.open(store_path) as store:
-                return handler(request, store)
+    def open_store() -> Store:
+        return Store.open(store_path, clock=lambda: now().astimezone(UTC))
 
-        return endpoint
+    guard = Auth(open_store, pages, auth or AuthOptions(), now)
+    with_store = guard.page
 
     def healthz(request: Request) -> Response:
         try:
@@ -101,11 +73,46 @@ def create_app(
         Route("/digests/{name}", with_store(pages.digest)),
         Route("/feed.atom", with_store(pages.feed)),
         Route("/healthz", healthz),
+        Route("/login", guard.login_form, methods=["GET"]),
+        Route("/login", guard.login, methods=["POST"]),
+        Route("/logout", guard.action(guard.logout, need="viewer"), methods=["POST"]),
+        Route("/audit", guard.page(guard.audit, need="editor")),
+        Route("/desk", guard.page(guard.desk, need="editor")),
     ]
-    middleware = [Middleware(_BasicAuth, user=auth[0], password=auth[1])] if auth else []
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(routes=routes, middleware=[Middleware(_Hardened)])
 
 
-def auth_from_env() -> tuple[str, str] | None:
-    user, password = os.environ.get("WATCHER_WEB_USER"), os.environ.get("WATCHER_WEB_PASSWORD")
-    return (user, password) if user and password else None
+class _Hardened:
+    """Headers every response gets: no framing by other sites (clickjacking of the editors'
+    buttons), no MIME sniffing, no full URLs in Referer; and no caching of a page made for a
+    logged-in person (it holds their CSRF token)."""
+
+    _ALWAYS = (
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = dict(scope.get("headers") or ())
+        personal = b"authorization" in raw or COOKIE.encode() in raw.get(b"cookie", b"")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or ())
+                present = {k.lower() for k, _ in headers}
+                extra = [
+                    *self._ALWAYS,
+                    *([(b"cache-control", b"private, no-store")] if personal else []),
+                ]
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

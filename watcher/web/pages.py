@@ -26,6 +26,7 @@ from watcher.analysis.revision_report import (
     revision_table_html,
 )
 from watcher.deliver.feed import alerts_atom
+from watcher.errors import WatcherError
 from watcher.labels import (
     CHANGE_KIND_LABEL,
     COMPARE_STATUS_LABEL,
@@ -34,9 +35,9 @@ from watcher.labels import (
     SEVERITY_LABEL,
 )
 from watcher.models import LEVELS, Direction, Section
-from watcher.periods import DEFAULT_TZ, iso_week, local_time
+from watcher.periods import DEFAULT_TZ, iso_week, local_time, normalize_week
 from watcher.records import ComparisonRow, DocumentRow, LinkRow, SourceRow, VersionRow
-from watcher.text import structure
+from watcher.text import identity, structure
 
 __all__ = ["Pages", "WebStore", "safe_url"]
 
@@ -57,8 +58,10 @@ class WebStore(Protocol):
         kind: str | None = None,
         since: str | None = None,
         limit: int = ...,
+        top_level: bool = ...,
     ) -> list[DocumentRow]: ...
     def document(self, document_id: int) -> DocumentRow | None: ...
+    def children(self, document_id: int) -> list[DocumentRow]: ...
     def document_kinds(self) -> list[str]: ...
     def search(self, q: str, limit: int = 50) -> list[DocumentRow]: ...
     def sources(self) -> list[SourceRow]: ...
@@ -87,8 +90,13 @@ class Pages:
     """The page handlers, bound to a template environment and the configured time zone."""
 
     def __init__(
-        self, timezone: str = DEFAULT_TZ, clock: Callable[[], datetime] | None = None
+        self,
+        timezone: str = DEFAULT_TZ,
+        clock: Callable[[], datetime] | None = None,
+        context: Callable[[], dict[str, Any]] = dict,
     ) -> None:
+        """``context`` adds what every page needs per request (who is logged in)."""
+        self.context = context
         self.timezone = timezone
         self.clock = clock or (lambda: datetime.now(ZoneInfo(timezone)))
         self.env = Environment(
@@ -105,7 +113,7 @@ class Pages:
         }
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(name).render(**self.common, **context)
+        html = self.env.get_template(name).render(**self.common, **self.context(), **context)
         return HTMLResponse(html, status_code=status_code)
 
     def not_found(self, message: str) -> HTMLResponse:
@@ -114,7 +122,7 @@ class Pages:
     # ------------------------------------------------------------------ pages
 
     def index(self, request: Request, store: WebStore) -> Response:
-        docs = store.documents(limit=300)
+        docs = store.documents(limit=300, top_level=True)
         by_level = [
             (lv, items) for lv in LEVELS if (items := [d for d in docs if d.level == lv][:8])
         ]
@@ -142,11 +150,14 @@ class Pages:
                 and (not since or (d.date or "") >= since)
             ]
         else:
-            docs = store.documents(source_id=source, level=level, kind=kind, since=since, limit=500)
+            docs = store.documents(
+                source_id=source, level=level, kind=kind, since=since, limit=500, top_level=True
+            )
         return self.render(
             "documents.html",
             title="文档",
             docs=docs,
+            attached={d.id: store.children(d.id) for d in docs},
             q=q,
             source=source,
             level=level,
@@ -173,6 +184,8 @@ class Pages:
         ]
         source = store.source_row(doc.source_id) if doc.source_id else None
         tree = store.section_tree(current.id) if current else None
+        stored = store.children(doc_id)
+        stored_urls = {c.url for c in stored}
         return self.render(
             "document.html",
             title=doc.title,
@@ -184,7 +197,13 @@ class Pages:
             source_name=source.name if source else None,
             outline=structure.render_outline(tree) if tree else "",
             text=current.text if current else "",
-            attachments=current.attachments if current else [],
+            attachments=[
+                a
+                for a in (current.attachments if current else [])
+                if identity.canonical_url(str(a.get("url", ""))) not in stored_urls
+            ],
+            stored_attachments=stored,
+            parent=store.document(doc.attachment_of) if doc.attachment_of else None,
         )
 
     def compare(self, request: Request, store: WebStore) -> Response:
@@ -265,6 +284,10 @@ class Pages:
 
     def digest(self, request: Request, store: WebStore) -> Response:
         week, _, fmt = str(request.path_params["name"]).partition(".")
+        try:  # /digests/2025-12-01 is the digest of that date's week
+            week = normalize_week(week)
+        except WatcherError:
+            return self.not_found(f"没有 {week} 的周报。")
         row = store.get_digest(week)
         if row is None:
             return self.not_found(f"没有 {week} 的周报。")

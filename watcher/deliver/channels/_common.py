@@ -1,11 +1,13 @@
-"""What every channel module shares: the ``Message`` and ``Channel`` types, splitting long
-texts to a byte limit, JSON posts with secret-free errors, and scrubbing secrets from text."""
+"""What every channel module shares: the ``Message``, ``Progress`` and ``Channel`` types,
+capping and splitting long texts to a byte limit, JSON posts with a total deadline and
+secret-free errors, and scrubbing secrets from text."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -14,9 +16,13 @@ import httpx
 from watcher.errors import NotifyError
 
 __all__ = [
+    "DEFAULT_DEADLINE",
     "DEFAULT_TIMEOUT",
+    "MAX_PARTS",
     "Channel",
     "Message",
+    "Progress",
+    "capped_parts",
     "post_json",
     "query_params",
     "scrub",
@@ -24,7 +30,16 @@ __all__ = [
 ]
 
 PART = "({i}/{n}) "
+#: Seconds one network read (or connect) may take.
 DEFAULT_TIMEOUT = 15.0
+#: Seconds one whole delivery may take, however the other side drips its answer.
+DEFAULT_DEADLINE = 60.0
+#: Most parts one chat message is split into; a longer text is cut, with a link to the full text.
+MAX_PARTS = 3
+#: Most characters of a title in a chat message.
+MAX_TITLE_CHARS = 120
+#: Bytes of a receiver's answer that are read (enough for any API's JSON verdict).
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,11 +68,30 @@ class Message:
         return "\n".join(parts).strip()
 
 
+@dataclass
+class Progress:
+    """The parts of one delivery already acknowledged (``to:<address>`` for a mail recipient,
+    ``part:<i>/<n>`` for a chat message part). A channel skips them and marks each new one the
+    moment it is acknowledged; the outbox stores every mark, so a retry sends only the rest."""
+
+    done: set[str] = field(default_factory=set)
+    on_mark: Callable[[frozenset[str]], None] | None = None
+
+    def __contains__(self, part: object) -> bool:
+        return part in self.done
+
+    def mark(self, part: str) -> None:
+        self.done.add(part)
+        if self.on_mark is not None:
+            self.on_mark(frozenset(self.done))
+
+
 class Channel(Protocol):
     label: str
 
-    def send(self, message: Message) -> None:
-        """Deliver ``message`` or raise ``NotifyError`` (with a secret-free message)."""
+    def send(self, message: Message, progress: Progress | None = None) -> None:
+        """Deliver ``message`` or raise ``NotifyError`` (with a secret-free message); parts in
+        ``progress`` were delivered before and are not sent again."""
         ...
 
 
@@ -79,6 +113,25 @@ def split_message(text: str, limit: int) -> list[str]:
             n = len(parts)
             return [PART.format(i=i, n=n) + c for i, c in enumerate(parts, 1)]
         digits += 1
+
+
+def capped_parts(message: Message, limit: int, max_parts: int = MAX_PARTS) -> list[str]:
+    """``message.text`` split to ``limit`` bytes in at most ``max_parts`` parts: a longer body is
+    cut between characters and ends with a note and the link to the full text."""
+    title = message.title
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1] + "…"
+    whole = Message(title=title, body=message.body, url=message.url).text
+    parts = split_message(whole, limit)
+    budget = limit * max_parts
+    link = f"全文: {message.url}" if message.url else "全文见 watcher alerts 或网页界面"
+    note = f"\n……（正文过长，已截断。{link}）"
+    while len(parts) > max_parts:
+        room = budget - len(title.encode("utf-8")) - len(note.encode("utf-8")) - 2
+        body = message.body.encode("utf-8")[: max(0, room)].decode("utf-8", "ignore")
+        parts = split_message(f"{title}\n\n{body.rstrip()}{note}", limit)
+        budget = budget * 9 // 10  # line packing and part numbers took more room than planned
+    return parts
 
 
 def _chunks(text: str, room: int) -> list[str]:
@@ -131,11 +184,20 @@ def post_json(
     secrets: Sequence[str],
     label: str,
     body: bytes | None = None,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> httpx.Response:
+    """POST JSON; the answer (at most MAX_ANSWER_BYTES of it) when it is 2xx, else NotifyError.
+
+    ``timeout`` bounds each connect and read, ``deadline`` the whole exchange: a receiver that
+    answers 200 and then one byte every few seconds is given up at the deadline."""
     data = body if body is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
     hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     try:
-        response = httpx.post(url, content=data, headers=hdrs, timeout=timeout)
+        response = asyncio.run(_post(url, data, hdrs, timeout, deadline))
+    except TimeoutError:
+        raise NotifyError(
+            f"{label}: 发送超过总时限（{deadline:g} 秒）仍未完成，稍后重试。请检查对方服务。"
+        ) from None
     except httpx.TimeoutException:
         raise NotifyError(f"{label}: 发送超时（{timeout:g} 秒）。请检查网络或对方服务。") from None
     except httpx.HTTPError as exc:
@@ -145,3 +207,23 @@ def post_json(
         snippet = scrub(response.text[:200], secrets)
         raise NotifyError(f"{label}: 对方返回 HTTP {response.status_code}: {snippet}")
     return response
+
+
+async def _post(
+    url: str, data: bytes, headers: Mapping[str, str], timeout: float, deadline: float
+) -> httpx.Response:
+    async with (
+        asyncio.timeout(deadline),
+        httpx.AsyncClient(timeout=timeout) as client,
+        client.stream("POST", url, content=data, headers=headers) as answer,
+    ):
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in answer.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= MAX_ANSWER_BYTES:
+                break
+        content = b"".join(chunks)[:MAX_ANSWER_BYTES]
+        kept = {k: v for k, v in answer.headers.items() if k.lower() == "content-type"}
+        return httpx.Response(answer.status_code, headers=kept, content=content)

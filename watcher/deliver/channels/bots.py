@@ -1,5 +1,6 @@
 """Group bots of WeCom, DingTalk and Feishu: their JSON ``errcode``/``code`` decides success even
-on HTTP 200, and long messages are split on line boundaries to each API's byte limit."""
+on HTTP 200; long messages are cut to at most ``MAX_PARTS`` parts of each API's byte limit
+(with a link to the full text) and a retry sends only the parts not yet acknowledged."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from watcher.deliver.channels._common import (
+    DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     Message,
+    Progress,
+    capped_parts,
     post_json,
     query_params,
     scrub,
-    split_message,
 )
 from watcher.deliver.channels.redaction import redact
 from watcher.errors import NotifyError
@@ -40,8 +43,6 @@ BOT_ENDPOINTS: Mapping[str, tuple[str, str]] = {
     "feishu": ("https://open.feishu.cn/open-apis/bot/v2/hook", "WATCHER_FEISHU_ENDPOINT"),
 }
 
-#: Query parameters whose values are secrets in any URL we display.
-
 
 @dataclass
 class BotChannel:
@@ -54,10 +55,15 @@ class BotChannel:
     label: str
     timeout: float = DEFAULT_TIMEOUT
     clock: Callable[[], float] = field(default=time.time)
+    deadline: float = DEFAULT_DEADLINE
 
-    def send(self, message: Message) -> None:
-        parts = split_message(message.text, BOT_LIMITS[self.kind])
+    def send(self, message: Message, progress: Progress | None = None) -> None:
+        parts = capped_parts(message, BOT_LIMITS[self.kind])
+        done = progress if progress is not None else Progress()
         for i, part in enumerate(parts, 1):
+            name = f"part:{i}/{len(parts)}"
+            if name in done:
+                continue  # acknowledged in an earlier attempt
             url, payload = self._request(message.title, part)
             response = post_json(
                 url,
@@ -65,8 +71,10 @@ class BotChannel:
                 timeout=self.timeout,
                 label=self.label,
                 secrets=[self.token, self.secret or ""],
+                deadline=self.deadline,
             )
             self._check(response, i, len(parts))
+            done.mark(name)
 
     def _request(self, title: str, text: str) -> tuple[str, dict[str, Any]]:
         sep = "&" if "?" in self.endpoint else "?"
@@ -112,7 +120,9 @@ class BotChannel:
             )
 
 
-def bot_channel(url: str, environ: Mapping[str, str], timeout: float) -> BotChannel:
+def bot_channel(
+    url: str, environ: Mapping[str, str], timeout: float, deadline: float = DEFAULT_DEADLINE
+) -> BotChannel:
     parts = urlsplit(url)
     kind = parts.scheme
     segments = [unquote(s) for s in (parts.netloc + parts.path).split("/") if s]
@@ -124,5 +134,11 @@ def bot_channel(url: str, environ: Mapping[str, str], timeout: float) -> BotChan
     default, env_name = BOT_ENDPOINTS[kind]
     endpoint = query_params(url).get("endpoint") or environ.get(env_name) or default
     return BotChannel(
-        kind=kind, token=token, secret=secret, endpoint=endpoint, label=redact(url), timeout=timeout
+        kind=kind,
+        token=token,
+        secret=secret,
+        endpoint=endpoint,
+        label=redact(url),
+        timeout=timeout,
+        deadline=deadline,
     )

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from watcher.deliver.channels._common import DEFAULT_TIMEOUT, Message, post_json, query_params
-from watcher.deliver.channels.redaction import redact
+from watcher.deliver.channels._common import (
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
+    Message,
+    Progress,
+    post_json,
+)
+from watcher.deliver.channels.redaction import redact, url_secrets
 from watcher.errors import NotifyError
 
 __all__ = ["WebhookChannel", "webhook_channel", "webhook_payload", "webhook_signature"]
@@ -43,17 +49,14 @@ class WebhookChannel:
     secret: str | None
     label: str
     timeout: float = DEFAULT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, progress: Progress | None = None) -> None:
         body = json.dumps(webhook_payload(message), ensure_ascii=False).encode("utf-8")
         headers = {"Idempotency-Key": message.idempotency_key, "User-Agent": "policy-watcher"}
         if self.secret:
             headers["X-Watcher-Signature"] = webhook_signature(self.secret, body)
-        secrets = [
-            self.secret or "",
-            urlsplit(self.url).password or "",
-            *query_params(self.url).values(),
-        ]
+        secrets = [self.secret or "", *url_secrets(self.url)]
         post_json(
             self.url,
             {},
@@ -62,11 +65,16 @@ class WebhookChannel:
             timeout=self.timeout,
             secrets=secrets,
             label=self.label,
+            deadline=self.deadline,
         )
 
 
 def webhook_channel(
-    url: str, environ: Mapping[str, str], secret_env: str, timeout: float
+    url: str,
+    environ: Mapping[str, str],
+    secret_env: str,
+    timeout: float,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> WebhookChannel:
     parts = urlsplit(url)
     if not parts.hostname:
@@ -74,5 +82,9 @@ def webhook_channel(
     scheme = "https" if parts.scheme == "jsons" else "http"
     target = parts._replace(scheme=scheme).geturl()
     return WebhookChannel(
-        url=target, secret=environ.get(secret_env) or None, label=redact(url), timeout=timeout
+        url=target,
+        secret=environ.get(secret_env) or None,
+        label=redact(url),
+        timeout=timeout,
+        deadline=deadline,
     )

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from watcher.analysis.directions import directions_for_period
 from watcher.config import DigestSettings
+from watcher.deliver.channels.redaction import redact
 from watcher.labels import LEVEL_LABEL
 from watcher.models import LEVELS, Direction
 from watcher.periods import DEFAULT_TZ, parse_week, week_bounds, week_day
@@ -103,8 +104,13 @@ class KeyPoint:
 class Related:
     title: str
     url: str | None
-    note: str  # why it is related: 解读 / 上位文件 / 下位文件 / 相关文件
+    note: str  # why it is related: 附件 / 解读 / 上位文件 / 下位文件 / 相关文件
     lead: str = ""
+
+    @property
+    def label(self) -> str:
+        """The bracket the bulletin puts before it: 【附件】 for an attachment, else 【延伸阅读】."""
+        return "附件" if self.note == "附件" else "延伸阅读"
 
 
 @dataclass(frozen=True)
@@ -360,8 +366,12 @@ def digest_context(
 def _further_reading(
     store: DigestStore, docs: Sequence[DocumentRow], texts: dict[int, tuple[str, str]]
 ) -> tuple[list[DocumentRow], dict[int, list[Related]]]:
-    """The lead documents and, for each, its 【延伸阅读】: interpretations of it, its parent and
-    children stored the same week, and documents with a similar title."""
+    """The lead documents and, for each, its 【附件】 and 【延伸阅读】: its attachments,
+    interpretations of it, its parent and children stored the same week, and documents with a
+    similar title. An attachment is listed under its page, never as a document of its own."""
+    by_id = {d.id: d for d in docs}
+    parts = [d for d in docs if d.attachment_of in by_id]
+    docs = [d for d in docs if d.attachment_of not in by_id]
     interpretations = [d for d in docs if _is_interpretation(d)]
     leads = [d for d in docs if not _is_interpretation(d)]
     attached: dict[int, list[Related]] = {d.id: [] for d in leads}
@@ -389,6 +399,9 @@ def _further_reading(
                 and not any(r.title == other.title for r in attached[d.id])
             ):
                 attached[d.id].append(Related(other.title, other.url, "相关文件"))
+    for part in parts:
+        if part.attachment_of in attached:
+            attached[part.attachment_of].insert(0, Related(part.title, part.url, "附件"))
     # A parent can be linked twice (cited in the text and configured as a pair): list it once.
     for d_id, items in attached.items():
         attached[d_id] = list({r.title: r for r in reversed(items)}.values())[::-1]
@@ -419,7 +432,8 @@ def _operations(store: DigestStore, start: str, end: str, directions_error: str)
     return OpsInfo(
         failed_sources=failures,
         dead=tuple(
-            (str(r["title"]), str(r["channel_label"]), str(r["last_error"] or ""))
+            # redact again: labels stored by older versions kept path tokens
+            (str(r["title"]), redact(str(r["channel_label"])), str(r["last_error"] or ""))
             for r in undelivered
             if r["status"] == "dead"
         ),

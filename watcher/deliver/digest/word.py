@@ -67,7 +67,7 @@ def render_docx(ctx: DigestContext) -> bytes:  # noqa: C901 - the document writt
         if entry.lead:
             doc.add_paragraph(entry.lead)
         for r in entry.related:
-            doc.add_paragraph(f"【延伸阅读】{r.title}")
+            doc.add_paragraph(f"【{r.label}】{r.title}")
     if ctx.directions:
         doc.add_heading("● 本期推荐研究方向", level=3)
         for i, direction in enumerate(ctx.directions, 1):
@@ -101,7 +101,7 @@ def render_docx(ctx: DigestContext) -> bytes:  # noqa: C901 - the document writt
                     "值得关注的新增内容：" + "、".join(f"「{h}」" for h in c.notable) + "。"
                 )
         for r in entry.related:
-            doc.add_heading(f"【延伸阅读】{r.title}", level=2)
+            doc.add_heading(f"【{r.label}】{r.title}", level=2)
             text = f"（{r.note}{'，原文：' + r.url if r.url else ''}）{r.lead}"
             doc.add_paragraph(text)
 

@@ -18,24 +18,29 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import lxml.html
+from lxml import etree
 
 from watcher.config import DetailRules
 from watcher.errors import ExtractError
 from watcher.ingest.decode import decode_html
+from watcher.ingest.extract._attachments import article_region, page_attachments
 from watcher.ingest.extract._dom import (
     HtmlElement,
     attachments_in,
     drop_furniture,
-    element_text,
     parse_html,
     select,
     select_first,
+    styled_lines,
 )
 from watcher.ingest.extract._fallback import fallback_text
+from watcher.ingest.extract._lead import read_lead
 from watcher.ingest.extract._meta import (
     date_from_classes,
     drop_meta_lines,
     head_metas,
+    is_meta_line,
+    meta_blocks,
     meta_from_tags,
     scan_meta,
     title_from,
@@ -130,9 +135,14 @@ def _without(root: HtmlElement, body: HtmlElement | None) -> HtmlElement:
     return cast(HtmlElement, clone)
 
 
-def _body_text(body: HtmlElement, removals: Iterable[str]) -> str:
-    drop_furniture(body, removals)
-    return drop_meta_lines(element_text(body))
+def _body_lines(body: HtmlElement, plan: _Plan) -> list[tuple[str, bool]]:
+    """The body's lines (with whether each is centred) once metadata blocks, furniture and
+    metadata lines are cut."""
+    for block in plan.meta_blocks:
+        if block.getparent() is not None:
+            block.drop_tree()
+    drop_furniture(body, plan.removals)
+    return [(line, centred) for line, centred in styled_lines(body) if not is_meta_line(line)]
 
 
 # --------------------------------------------------------------------------- public API
@@ -156,7 +166,13 @@ def extract(
         raise ExtractError("页面内容为空或不是 HTML，无法提取正文：请检查抓取结果或该来源的网址")
     plan = _plan(root, html, rules)
     meta, title = _metadata(root, plan)
-    text, attachments, method = _body(root, html, plan, url)
+    lines, attachments, method = _body(root, html, plan, url)
+    lead = read_lead(lines, title)
+    if lead.title:
+        title = lead.title
+    if lead.doc_number:
+        meta.setdefault("doc_number", lead.doc_number)
+    text = "\n".join(line for line, _centred in lines[lead.skip :])
     ordered = {k: meta[k] for k in META_KEYS if meta.get(k)}
     return Article(
         url=url, title=title, meta=ordered, text=text, attachments=attachments, method=method
@@ -173,6 +189,12 @@ class _Plan:
     removals: list[str] = field(default_factory=lambda: ["canvas", "a[href='#']"])
     title_selectors: list[str] = field(default_factory=list)
     meta_selectors: list[str] = field(default_factory=list)
+    #: Where the body sits in the page (the body itself, or the element holding the HTML
+    #: comments a Hanweb body is cut from) and the article region around it and its title.
+    anchor: HtmlElement | None = None
+    region: HtmlElement | None = None
+    #: Metadata tables and lists inside the body: read as metadata, cut from the text.
+    meta_blocks: list[HtmlElement] = field(default_factory=list)
 
 
 def _plan(root: HtmlElement, html: str, rules: DetailRules | None) -> _Plan:
@@ -195,7 +217,25 @@ def _plan(root: HtmlElement, html: str, rules: DetailRules | None) -> _Plan:
     if plan.body is None:
         plan.body = _common_body(root)
         plan.method = "container" if plan.body is not None else ""
+    if plan.body is not None:
+        plan.anchor = _anchor(root, plan.body, template)
+        plan.region = article_region(select_first(root, plan.title_selectors), plan.anchor)
+        plan.meta_blocks = meta_blocks(plan.body)
     return plan
+
+
+def _anchor(root: HtmlElement, body: HtmlElement, template: Template | None) -> HtmlElement | None:
+    """The body's place in the page: itself, or for a body cut from between two comments the
+    element holding the opening comment."""
+    if body.getroottree().getroot() is root:
+        return body
+    if template is None or template.comment_body is None:
+        return None
+    marker = template.comment_body[0]
+    for comment in root.iter(etree.Comment):
+        if marker in (comment.text or ""):
+            return comment.getparent()
+    return None
 
 
 def _metadata(root: HtmlElement, plan: _Plan) -> tuple[dict[str, str], str]:
@@ -204,7 +244,7 @@ def _metadata(root: HtmlElement, plan: _Plan) -> tuple[dict[str, str], str]:
     metas = head_metas(root)
     regions = [el for sel in plan.meta_selectors for el in select(root, sel)]
     outside = _without(root, plan.body)
-    meta, label_title = scan_meta([*regions, outside])
+    meta, label_title = scan_meta([*regions, *plan.meta_blocks, outside])
     for key, value in meta_from_tags(metas).items():
         meta.setdefault(key, value)
     if "published_date" not in meta:
@@ -216,30 +256,38 @@ def _metadata(root: HtmlElement, plan: _Plan) -> tuple[dict[str, str], str]:
 
 def _body(
     root: HtmlElement, html: str, plan: _Plan, url: str | None
-) -> tuple[str, tuple[Attachment, ...], str]:
-    """(text, attachments, method): the planned body, else the density fallback."""
+) -> tuple[list[tuple[str, bool]], tuple[Attachment, ...], str]:
+    """(lines with whether each is centred, attachments, method): the planned body, else the
+    density fallback."""
     attachments: tuple[Attachment, ...] = ()
-    areas = [el for sel in ATTACHMENT_AREAS for el in select(root, sel)]
-    text, method = "", plan.method
+    lines: list[tuple[str, bool]] = []
+    method = plan.method
     if plan.body is not None:
-        attachments = attachments_in([plan.body, *areas], url)
-        text = _body_text(plan.body, plan.removals)
-        if _chars_of(text) < _MIN_BODY_CHARS and not attachments:
-            text = ""
-    if not text and not attachments:
+        attachments = page_attachments(root, plan.body, plan.region, url)
+        lines = _body_lines(plan.body, plan)
+        if not _has_chars((line for line, _c in lines), _MIN_BODY_CHARS) and not attachments:
+            lines = []
+    if not lines and not attachments:
         page = copy.deepcopy(root)
         drop_furniture(page, plan.removals)
         text, fb_method = fallback_text(page, html)
-        text = drop_meta_lines(text)
+        lines = [(line, False) for line in drop_meta_lines(text).split("\n") if line]
+        areas = [el for sel in ATTACHMENT_AREAS for el in select(root, sel)]
         attachments = attachments_in(areas, url) or _fallback_attachments(root, text, url)
-        method = fb_method if text else "empty: 未找到正文"
-    elif not text:
+        method = fb_method if lines else "empty: 未找到正文"
+    elif not lines:
         method = f"{method}:attachments-only"
-    return text, attachments, method
+    return lines, attachments, method
 
 
-def _chars_of(text: str) -> int:
-    return len(re.sub(r"\s+", "", text))
+def _has_chars(lines: Iterable[str], wanted: int) -> bool:
+    """Whether ``lines`` hold at least ``wanted`` non-space characters (stops once they do)."""
+    seen = 0
+    for line in lines:
+        seen += len(line) - line.count(" ")
+        if seen >= wanted:
+            return True
+    return False
 
 
 def _fallback_attachments(root: HtmlElement, text: str, url: str | None) -> tuple[Attachment, ...]:

@@ -30,6 +30,7 @@ from watcher.ingest.extract.rules import (
     FURNITURE_LINE_MAX,
     FURNITURE_MAX_CHARS,
     FURNITURE_TOKENS,
+    POPUP_LINE,
 )
 from watcher.models import Attachment
 
@@ -44,6 +45,7 @@ __all__ = [
     "raw_text",
     "select",
     "select_first",
+    "styled_lines",
     "tidy_lines",
 ]
 
@@ -137,24 +139,67 @@ def _chars(el: HtmlElement) -> int:
 EMPTY_CELL = "\x00"
 
 
-def _walk(el: HtmlElement, out: list[str], cells: bool = False) -> None:
+_CENTRED_STYLE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+
+
+def _centred(el: HtmlElement, tag: str, inherited: bool) -> bool:
+    """Whether an element's own text is centred on screen.
+
+    A table's ``align`` places the table, not its text, and a cell starts afresh: a page laid
+    out in a centred table does not make every line centred.
+    """
+    if tag == "table":
+        return False
+    attrib = el.attrib
+    if attrib:
+        if tag == "center" or attrib.get("align", "").strip().lower() == "center":
+            return True
+        style = attrib.get("style")
+        if style and _CENTRED_STYLE.search(style):
+            return True
+    elif tag == "center":
+        return True
+    return inherited and tag not in ("td", "th")
+
+
+#: Appended to a piece of text that is not centred (styled rendering only): a line holding one
+#: is not centred. It is one of the invisible characters removed before a line is kept.
+_UNCENTRED = "\x02"
+
+
+class _Sink:
+    """Text pieces in document order; with ``styled`` every visible piece that is not centred
+    carries ``_UNCENTRED``."""
+
+    def __init__(self, styled: bool = False) -> None:
+        self.pieces: list[str] = []
+        self.styled = styled
+
+    def put(self, text: str, centred: bool) -> None:
+        if self.styled and not centred and not text.isspace():
+            text += _UNCENTRED
+        self.pieces.append(text)
+
+
+def _walk(el: HtmlElement, sink: _Sink, cells: bool = False, centred: bool = False) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in DROP_TAGS or not tag:
         return
     if cells and tag in ("td", "th") and not el.text_content().strip():
-        out.append(f"\n{EMPTY_CELL}\n")
+        sink.put(f"\n{EMPTY_CELL}\n", True)
         return
+    centred = _centred(el, tag, centred)
     block = tag in BLOCK_TAGS
     if block:
-        out.append("\n")
+        sink.pieces.append("\n")
     if el.text:
-        out.append(el.text)
+        sink.put(el.text, centred)
     for child in el:
-        _walk(child, out, cells)
+        _walk(child, sink, cells, centred)
         if child.tail:
-            out.append(child.tail)
+            sink.put(child.tail, centred)
     if block:
-        out.append("\n")
+        sink.pieces.append("\n")
 
 
 def raw_text(el: HtmlElement, *, cells: bool = False) -> str:
@@ -162,28 +207,54 @@ def raw_text(el: HtmlElement, *, cells: bool = False) -> str:
 
     With ``cells=True`` an empty table cell becomes a line holding only ``EMPTY_CELL``.
     """
-    out: list[str] = []
-    _walk(el, out, cells)
-    return "".join(out)
+    sink = _Sink()
+    _walk(el, sink, cells)
+    return "".join(sink.pieces)
 
 
 def is_furniture_line(line: str) -> bool:
     if len(line) <= FURNITURE_LINE_MAX and FURNITURE_LINE.match(line):
         return True
+    if ("右上角" in line or "浏览器" in line) and POPUP_LINE.fullmatch(line):
+        return True
     return len(line) <= 80 and not _TOKENS_RE.sub("", line)
+
+
+def _tidy(line: str) -> str:
+    """One line (invisible characters already removed) with whitespace unified; "" when it is
+    empty or furniture."""
+    if not line or line.isspace():
+        return ""
+    line = _SPACES.sub(" ", line).strip()
+    return "" if not line or is_furniture_line(line) else line
 
 
 def tidy_lines(text: str) -> Iterator[str]:
     """Non-empty, whitespace-unified, furniture-free lines of ``text``."""
     for line in _INVISIBLE.sub("", text).split("\n"):
-        line = _SPACES.sub(" ", line).strip()
-        if line and not is_furniture_line(line):
+        line = _tidy(line)
+        if line:
             yield line
+
+
+def styled_lines(el: HtmlElement) -> list[tuple[str, bool]]:
+    """Tidied, furniture-free lines of an element, each with whether it is centred on screen
+    (every piece of text on it sits in a centred block: ``align=center``, ``text-align:
+    center`` or ``<center>``)."""
+    sink = _Sink(styled=True)
+    _walk(el, sink)
+    lines: list[tuple[str, bool]] = []
+    for raw in _INVISIBLE.sub("", "".join(sink.pieces)).split("\n"):
+        centred = _UNCENTRED not in raw
+        line = _tidy(raw if centred else raw.replace(_UNCENTRED, ""))
+        if line:
+            lines.append((line, centred))
+    return lines
 
 
 def element_text(el: HtmlElement) -> str:
     """Paragraph text of an element: one paragraph per line, furniture removed."""
-    return "\n".join(tidy_lines(raw_text(el)))
+    return "\n".join(line for line, _centred in styled_lines(el))
 
 
 # --------------------------------------------------------------------------- attachments

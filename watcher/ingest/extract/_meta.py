@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from watcher.ingest.extract._dom import EMPTY_CELL, HtmlElement, raw_text, select_first
+from watcher.ingest.extract._dom import (
+    EMPTY_CELL,
+    HtmlElement,
+    raw_text,
+    select_first,
+    styled_lines,
+)
 from watcher.ingest.extract.rules import (
     DATE_CLASS,
     DATE_CLASS_MAX_CHARS,
@@ -24,6 +30,7 @@ from watcher.ingest.extract.rules import (
     META_TAG_DATES,
     META_TAG_TITLES,
     NOT_PUBLICATION,
+    TITLE_INFO,
     TITLE_LABELS,
     TITLE_SEPARATORS,
     TITLE_STUBS,
@@ -34,6 +41,9 @@ __all__ = [
     "date_from_classes",
     "drop_meta_lines",
     "head_metas",
+    "is_meta_line",
+    "join_title",
+    "meta_blocks",
     "normalise_label",
     "scan_meta",
     "strip_site_suffix",
@@ -88,7 +98,7 @@ def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
         whole = _key_of(line)
         if whole is not None and len(normalise_label(line)) <= 8:
             nxt = lines[i + 1] if i + 1 < len(lines) else None
-            if nxt is not None and _label_only(nxt) is None:
+            if nxt is not None and not _opens_with_label(nxt):
                 if nxt:
                     yield whole, nxt
                 i += 2
@@ -104,7 +114,9 @@ def _pairs(lines: list[str]) -> Iterable[tuple[str, str]]:
             value = line[m.end() : end]
             if value.strip():
                 yield key, value
-            elif n + 1 == len(matches) and i + 1 < len(lines) and _label_only(lines[i + 1]) is None:
+            elif (
+                n + 1 == len(matches) and i + 1 < len(lines) and not _opens_with_label(lines[i + 1])
+            ):
                 # 「索引号：」 at the end of a cell, value (possibly empty) in the next cell
                 if lines[i + 1]:
                     yield key, lines[i + 1]
@@ -120,18 +132,23 @@ def _label_only(line: str) -> str | None:
     return _key_of(norm)
 
 
-def _is_meta_line(line: str) -> bool:
-    if len(line) > META_LINE_MAX:
-        return False
+def _opens_with_label(line: str) -> bool:
+    """Whether a line starts with a known label: it is the next field, never a value, however
+    long (「发布机构: 省教育厅」 after an empty 文件编号 cell)."""
     if _label_only(line) is not None:
         return True
     m = INLINE_LABEL.match(line)
     return m is not None and _key_of(m.group(1) or m.group(2) or "") is not None
 
 
+def is_meta_line(line: str) -> bool:
+    """A line that starts with a known label and is short: header residue, not text."""
+    return len(line) <= META_LINE_MAX and _opens_with_label(line)
+
+
 def drop_meta_lines(text: str) -> str:
     """Remove 「索引号：…」-style header lines that a body container sometimes includes."""
-    return "\n".join(line for line in text.split("\n") if not _is_meta_line(line))
+    return "\n".join(line for line in text.split("\n") if not is_meta_line(line))
 
 
 def scan_meta(regions: Iterable[HtmlElement]) -> tuple[dict[str, str], str | None]:
@@ -151,6 +168,63 @@ def scan_meta(regions: Iterable[HtmlElement]) -> tuple[dict[str, str], str | Non
             elif key not in meta:
                 meta[key] = value
     return meta, title
+
+
+#: Elements that may be a metadata block inside a body (a 信息公开 table, a dl or li list).
+_BLOCK_TAGS = frozenset({"table", "tbody", "dl", "ul", "ol", "div", "section", "form"})
+#: A metadata block gives at least this many fields with values …
+_BLOCK_MIN_FIELDS = 3
+#: … and at least this share of its lines are labels or their values (prose is not).
+_BLOCK_MIN_SHARE = 0.6
+#: … and holds at most this many characters (larger elements are only searched inside).
+_BLOCK_MAX_CHARS = 4000
+_ANY_LABEL = re.compile("|".join(sorted(LABELS, key=len, reverse=True)))
+
+
+def _meta_share(lines: list[str]) -> float:
+    """Share of non-empty lines that are a label (with its value) or a label's value."""
+    counted = total = 0
+    pending = False
+    for line in lines:
+        if not line:
+            pending = False
+            continue
+        total += 1
+        if _opens_with_label(line):
+            counted += 1
+            pending = _label_only(line) is not None or line.rstrip().endswith((":", "："))
+        elif pending:
+            counted += 1
+            pending = False
+    return counted / total if total else 0.0
+
+
+def _is_meta_block(el: HtmlElement) -> bool:
+    lines = _lines(el)
+    fields = {k for k, raw in _pairs(lines) if k != _TITLE_KEY and _clean_value(k, raw)}
+    return len(fields) >= _BLOCK_MIN_FIELDS and _meta_share(lines) >= _BLOCK_MIN_SHARE
+
+
+def meta_blocks(body: HtmlElement) -> list[HtmlElement]:
+    """Metadata tables and lists inside a body (outermost first, in page order): MOE's
+    ``#moe-policy-table`` above the text, a 信息公开 table a body container wraps. Their values
+    are metadata, never text, so the caller reads and then cuts them."""
+    found: list[HtmlElement] = []
+    stack = [body]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        text = el.text_content()
+        keys = {LABELS[label] for label in _ANY_LABEL.findall(_LABEL_JUNK.sub("", text))}
+        if len(keys) < _BLOCK_MIN_FIELDS:
+            continue  # nothing below it can be a block either
+        small = len(text) <= _BLOCK_MAX_CHARS
+        if small and el is not body and el.tag in _BLOCK_TAGS and _is_meta_block(el):
+            found.append(el)
+            continue
+        stack.extend(reversed(el))
+    return found
 
 
 def head_metas(root: HtmlElement) -> dict[str, str]:
@@ -202,9 +276,32 @@ def strip_site_suffix(title: str) -> str:
 
 
 def _text_of(el: HtmlElement | None) -> str:
+    """The title an element shows: its lines without script, furniture (大中小, 【打印】) or the
+    page-info run that follows the title (日期：…, 来源：…, 浏览次数：), joined."""
     if el is None:
         return ""
-    return _SPACES.sub(" ", el.text_content()).strip()
+    parts: list[str] = []
+    for line, _centred in styled_lines(el):
+        m = TITLE_INFO.search(line)
+        line = (line[: m.start()] if m else line).strip()
+        if line:
+            parts.append(line)
+    return join_title(parts)
+
+
+def _wide(ch: str) -> bool:
+    return ord(ch) >= 0x2E80
+
+
+def join_title(parts: Iterable[str]) -> str:
+    """Lines of one title joined: no space where either side is a CJK character (a title broken
+    over lines, 「…调整2007」+「年末…」), one space between two Latin words."""
+    out = ""
+    for part in parts:
+        if out and not (_wide(out[-1]) or _wide(part[0])):
+            out += " "
+        out += part
+    return out
 
 
 def title_from(

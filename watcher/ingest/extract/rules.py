@@ -15,6 +15,8 @@ from dataclasses import dataclass
 __all__ = [
     "ATTACHMENT_AREAS",
     "ATTACHMENT_EXTS",
+    "ATTACHMENT_HEADED_MAX_LINKS",
+    "ATTACHMENT_HEADINGS",
     "BLOCK_TAGS",
     "COMMENT_CLASS",
     "COMMON_BODY",
@@ -35,7 +37,9 @@ __all__ = [
     "META_TAG_DATES",
     "META_TAG_TITLES",
     "NOT_PUBLICATION",
+    "POPUP_LINE",
     "TEMPLATES",
+    "TITLE_INFO",
     "TITLE_LABELS",
     "TITLE_SEPARATORS",
     "TITLE_STUBS",
@@ -218,6 +222,8 @@ LABELS: dict[str, str] = {
     "公开日期": "published_date",
     "公开时间": "published_date",
     "主题分类": "topic",
+    # 「分　　类：」 in Guangdong's dl lists and Jilin's 信息公开 table (extract-dev has one).
+    "分类": "topic",
     "主题类别": "topic",
     "信息分类": "topic",
     "信息类别": "topic",
@@ -259,6 +265,13 @@ INLINE_LABEL = re.compile(
     rf"[\[【［]\s*({_LABEL_CHARS})\s*[\]】］]\s*[:：]?|({_LABEL_CHARS})\s*[:：]"
 )
 
+#: Page-info labels a title block carries after the title (日期：…, 来源：…, 浏览次数：, 【字号：…】):
+#: a title line is cut where the first of them starts.
+TITLE_INFO = re.compile(
+    r"(?:^|(?<=\s))[【\[［]?\s*(?:发布日期|发布时间|更新时间|日期|时间|信息来源|文章来源|来源|"
+    r"作者|编辑|浏览次数|访问次数|阅读次数|点击数|点击量|浏览量|字号|字体)\s*[:：]"
+)
+
 #: Site-name separators in <title> (「…_重庆市人民政府网」, 「… - 山西省人民政府门户网站」).
 #: <title> parts that are navigation, not the document title (「首页_关于…的通知」).
 TITLE_STUBS = frozenset(
@@ -288,7 +301,7 @@ DROP_TAGS = (
 FURNITURE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:bdshare\w*|share\w*|fenxiang|qrcode|ewm|erweima|print\w*|dayin|"
     r"jiucuo|font-?size|zitidx|zthz|close-?win|toolbar|xgwz|related|pagination|"
-    r"bottom-?tool|article-?tool|wzfx)(?:$|[\s_-])",
+    r"bottom-?tool|article-?tool|wzfx|wxtip|wx-?tips?|weixin-?tip)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 #: Such a block is furniture only when small: a wrapper named 「print-area」 may hold the article.
@@ -341,6 +354,12 @@ FURNITURE_LINE = re.compile(
     r"^\s*[【\[]?\s*(?:责任编辑|责编|编辑|访问量|浏览次数|浏览量|阅读次数|点击数|点击量|"
     r"访问次数|阅读量|页面生成时间|生成时间|来源：?\s*$)"
 )
+#: The whole line of the tip a WeChat/in-app browser shows over a page (「点击右上角」
+#: 「选择在浏览器中打开」, alone or together); a sentence that merely mentions a browser stays.
+POPUP_LINE = re.compile(
+    r"(?:请)?(?:点击(?:屏幕)?右上角(?:的?[.…·]+|按钮|菜单)?[，,]?\s*)?"
+    r"(?:(?:选择)?(?:在|用)(?:系统|默认)?浏览器中?打开)?[。.！!]?"
+)
 FURNITURE_LINE_MAX = 60
 
 # --------------------------------------------------------------------------- attachments
@@ -362,6 +381,14 @@ ATTACHMENT_AREAS = (
     ".download",
     ".appendix",
 )
+
+#: The heading of an attachment list outside the body (a 「文件下载」 column, 「附件下载：」),
+#: compared after spaces and colons are removed.
+ATTACHMENT_HEADINGS = frozenset(
+    {"附件", "附件下载", "文件下载", "相关附件", "下载附件", "附件列表", "相关文件下载", "下载"}
+)
+#: A container named by such a heading holds at most this many links (else it is a whole page).
+ATTACHMENT_HEADED_MAX_LINKS = 30
 
 # --------------------------------------------------------------------------- text layout
 
