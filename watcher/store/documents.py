@@ -1,10 +1,10 @@
-"""Sources, documents, versions, raw blobs, the fetch log and full-text search.
+"""Sources, documents, versions, raw blobs and the fetch log (search: ``store.search``).
 
 A version is written only when the document's fingerprint (the hash of its substantive,
 normalised text) differs from the current version's; an unchanged fetch only moves
 ``last_seen``. Raw bytes are zlib-compressed and stored once per SHA-256; version text is
-zlib-compressed too (``base.pack_text``). The search index is a contentless trigram FTS5 table
-(rowid = document id) over each document's current version, so the text is not kept twice.
+zlib-compressed too (``base.pack_text``); the search index over each document's current
+version (``store.search``) keeps no copy of it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from watcher.models import FetchAttempt, Section
 from watcher.records import DocumentRow, SourceRow, VersionResult, VersionRow
 from watcher.store.aliases import AliasesMixin, Page, key_label
 from watcher.store.base import pack_text, row_as, unpack_text
+from watcher.store.search import SearchMixin
 from watcher.text import structure
 
 __all__ = ["DocumentsMixin"]
@@ -37,7 +38,8 @@ _META_COLUMNS = (
 )
 
 _row = row_as
-#: A version's length without spaces and line breaks, computed in SQL (no text is loaded).
+#: A version's length without spaces and line breaks, computed in SQL (the text is
+#: decompressed there, not loaded into Python).
 _SOLID_LENGTH = (
     "length(replace(replace(replace(replace(watcher_unpack(v.text), ' ', ''), char(10), ''), "
     "char(13), ''), '　', ''))"
@@ -53,7 +55,7 @@ def _version_row(row: Mapping[str, Any]) -> VersionRow | None:
     return row_as(VersionRow, {**row, "text": unpack_text(row["text"])})
 
 
-class DocumentsMixin(AliasesMixin):
+class DocumentsMixin(AliasesMixin, SearchMixin):
     # ------------------------------------------------------------------ sources
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
@@ -525,20 +527,6 @@ class DocumentsMixin(AliasesMixin):
         )
         return version_id
 
-    def _index(
-        self, document_id: int, title: str, text: str, replaces: VersionRow | None = None
-    ) -> None:
-        """Index the document's current version. A contentless FTS5 row is removed by giving
-        back the values it was indexed with: those of the version it ``replaces``."""
-        if replaces is not None:
-            self.conn.execute(
-                "INSERT INTO search(search, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-                (document_id, replaces.title, replaces.text),
-            )
-        self.conn.execute(
-            "INSERT INTO search(rowid, title, text) VALUES (?, ?, ?)", (document_id, title, text)
-        )
-
     def version(self, version_id: int) -> VersionRow | None:
         rows = self.query("SELECT * FROM versions WHERE id = ?", (version_id,))
         return _version_row(rows[0]) if rows else None
@@ -561,57 +549,6 @@ class DocumentsMixin(AliasesMixin):
                 f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。"
             )
         return str(row[0]), unpack_text(row[1])
-
-    def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
-        """Full-text search; the trigram index for 3+ characters, a scan for shorter queries.
-
-        The index keeps which documents hold each trigram, not where (``detail=none``: a
-        seventh of the size), so a longer query finds the documents holding all its trigrams,
-        best ranked first, and keeps those whose current title or text really contains it."""
-        q = q.strip()
-        if not q:
-            return []
-        if len(q) >= 3:
-            grams = dict.fromkeys(q[i : i + 3] for i in range(len(q) - 2))
-            match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
-            cur = self.conn.execute(
-                "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rank", (match,)
-            )
-            ids = []
-            for (doc_id,) in cur:
-                if len(grams) == 1 or self._contains(int(doc_id), q):
-                    ids.append(doc_id)
-                    if len(ids) >= limit:
-                        break
-            cur.close()
-        else:
-            like = f"%{q}%"
-            ids = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT d.id FROM documents d JOIN versions v ON v.id = d.current_version_id "
-                    "WHERE v.title LIKE ? OR watcher_unpack(v.text) LIKE ? ORDER BY d.id LIMIT ?",
-                    (like, like, limit),
-                )
-            ]
-        docs = [self.document(int(i)) for i in ids]
-        return [d for d in docs if d is not None]
-
-    def _contains(self, document_id: int, q: str) -> bool:
-        """Whether the document's current title or text contains ``q`` (case folded, as the
-        trigram index folds it)."""
-        row = self.conn.execute(
-            "SELECT v.title, v.text FROM documents d JOIN versions v ON v.id = d.current_version_id "
-            "WHERE d.id = ?",
-            (document_id,),
-        ).fetchone()
-        if row is None:
-            return False
-        title, text = str(row[0]), unpack_text(row[1])
-        if q.lower() == q.upper():  # nothing to fold (Chinese): a plain substring test
-            return q in title or q in text
-        needle = q.lower()
-        return needle in title.lower() or needle in text.lower()
 
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]:
         """Documents with a new document or new version stored in [start, end)."""
