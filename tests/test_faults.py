@@ -104,7 +104,8 @@ class Site:
         return int(self.store.query("SELECT COALESCE(MAX(id), 0) AS n FROM fetches")[0]["n"])
 
     def versions(self) -> list[str]:
-        return [r["text"] for r in self.store.query("SELECT text FROM versions ORDER BY id")]
+        ids = [int(r["id"]) for r in self.store.query("SELECT id FROM versions ORDER BY id")]
+        return [v.text for i in ids if (v := self.store.version(i)) is not None]
 
     def alerts(self, kind: str) -> list[dict[str, object]]:
         return self.store.query("SELECT * FROM alerts WHERE kind = ? ORDER BY id", (kind,))

@@ -19,7 +19,16 @@ from watcher.text.identity import doc_numbers, series_key, title_key, unwrap_tit
 from watcher.text.numerals import parse_cn_numeral
 from watcher.text.sentences import split_sentences
 
-__all__ = ["LineageLink", "configured_parent", "find_citations", "find_predecessor", "match_cited"]
+__all__ = [
+    "KEYER",
+    "LineageLink",
+    "cited_key",
+    "configured_parent",
+    "find_citations",
+    "find_predecessor",
+    "match_cited",
+    "title_keys",
+]
 
 # --------------------------------------------------------------------------- constants (data)
 
@@ -118,19 +127,37 @@ def find_citations(text: str) -> list[LineageLink]:
 
 # --------------------------------------------------------------------------- title matching
 
+#: Names the keying below; bump it when ``cited_key``/``title_keys`` change, so stored key
+#: indexes are made again.
+KEYER = "lineage-keys-1"
+#: A cited title shorter than this (in key characters) must equal a title, not just occur in it.
+MIN_CONTAINED = 6
+
+
+def cited_key(title: str) -> str:
+    """The key a cited (or stored) title is matched by."""
+    return title_key(_clean_title(title))
+
+
+def title_keys(title: str) -> tuple[str, str]:
+    """(title key, series key) of a stored title: what an index of candidates is looked up by
+    (``match_cited`` and ``configured_parent`` by the first, ``find_predecessor`` by the
+    second)."""
+    return cited_key(title), series_key(title)
+
 
 def match_cited(cited_title: str, candidates: Sequence[tuple[int, str]]) -> int | None:
     """The id of the stored document a cited title names: equal title keys first (wrappers
     such as 「关于印发《X》的通知」, width, dashes and spacing ignored), else the single
     candidate whose key contains the cited one."""
-    key = title_key(_clean_title(cited_title))
+    key = cited_key(cited_title)
     if not key:
         return None
-    keys = [(doc_id, title_key(_clean_title(t))) for doc_id, t in candidates]
+    keys = [(doc_id, cited_key(t)) for doc_id, t in candidates]
     for doc_id, k in keys:
         if k == key:
             return doc_id
-    containing = [doc_id for doc_id, k in keys if len(key) >= 6 and key in k]
+    containing = [doc_id for doc_id, k in keys if len(key) >= MIN_CONTAINED and key in k]
     return containing[0] if len(containing) == 1 else None
 
 

@@ -265,11 +265,10 @@ class Pipeline:
         for spec in source.lists:
             for page_no, page_url in enumerate(discover.list_page_urls(spec)):
                 try:
-                    fetched = await fetcher.fetch(page_url, source=source)
+                    found = await self._list_links(fetcher, source, spec, page_url)
                 except FetchError as exc:
                     errors.append(str(exc))
                     break
-                found = discover.find_links(spec, fetched.text or "", fetched.final_url)
                 if not found and page_no == 0:
                     # A list page always lists something: nothing found means the selectors
                     # no longer fit the page, which must not pass as "no new documents".
@@ -285,6 +284,24 @@ class Pipeline:
                     break  # this page reaches documents we know: older pages hold nothing new
         unique = list({link.url: link for link in links}.values())
         return unique, errors, any_ok
+
+    async def _list_links(
+        self, fetcher: Fetcher, source: Source, spec: ListSpec, page_url: str
+    ) -> list[Link]:
+        """The links on one list page, fetched conditionally: an unchanged page answers 304
+        and its links are the ones stored from its last full fetch."""
+        known = self.store.list_page(page_url)
+        fetched = await fetcher.fetch(
+            page_url,
+            source=source,
+            etag=known.etag if known else None,
+            last_modified=known.last_modified if known else None,
+        )
+        if fetched.not_modified:
+            return list(known.links) if known else []
+        found = discover.find_links(spec, fetched.text or "", fetched.final_url)
+        self.store.save_list_page(page_url, fetched.etag, fetched.last_modified, found)
+        return found
 
     async def _fetch_document(
         self, fetcher: Fetcher, source: Source, link: Link

@@ -293,14 +293,10 @@ def link_and_compare(
 ) -> list[Alert]:
     """Record lineage links for a stored document and compare it with any parent we hold (and
     any stored child that cited it before we had it)."""
+    _index_titles(store)
     if not _is_policy(title, level):
         return []
-    candidates = [
-        (doc_id, t)
-        for doc_id, t, lv in store.document_titles()
-        if doc_id != result.document_id and _is_policy(t, lv)
-    ]
-    found = _parents(store, rules.pairs, result, title, candidates)
+    found = _parents(store, rules.pairs, result, title)
     for parent_id, link in found:
         store.add_link(
             result.document_id,
@@ -312,7 +308,8 @@ def link_and_compare(
         )
     # Documents that cited this one before we had it: resolve those links now.
     children: list[int] = []
-    for row in store.unresolved_links():
+    key = lineage.cited_key(title)
+    for row in store.unresolved_links_naming(key, lineage.MIN_CONTAINED) if key else []:
         if lineage.match_cited(row.cited_title, [(result.document_id, title)]) is not None:
             store.add_link(
                 row.child_id,
@@ -322,6 +319,7 @@ def link_and_compare(
                 parent_id=result.document_id,
             )
             children.append(row.child_id)
+    _index_titles(store)  # the links just added
     pairs = [
         (result.document_id, pid) for pid in dict.fromkeys(p for p, _ in found if p is not None)
     ]
@@ -330,16 +328,52 @@ def link_and_compare(
     return [a for a in alerts if a is not None]
 
 
-def _parents(
+def _index_titles(store: Store) -> None:
+    """Key the documents and unresolved links the title index lacks (new ones, changed titles,
+    or all of them when the keying changed)."""
+    documents, links = store.titles_to_key(lineage.KEYER)
+    if documents or links:
+        store.save_title_keys(
+            [(doc_id, t, *lineage.title_keys(t)) for doc_id, t in documents],
+            [(link_id, lineage.cited_key(t)) for link_id, t in links],
+        )
+
+
+def _candidates(
     store: Store,
-    pairs: Sequence[Pair],
-    result: VersionResult,
+    document_id: int,
     title: str,
-    candidates: Sequence[tuple[int, str]],
+    citations: Sequence[LineageLink],
+    pairs: Sequence[Pair],
+) -> list[tuple[int, str]]:
+    """The stored policy documents lineage could pick for this one, from the title index: the
+    titles its citations name (equal, or containing a long enough cited title), its series,
+    and the parents configured for it. Every candidate the matchers would choose among is in
+    it, in id order, so they choose as they would among all stored titles."""
+    keys = [k for link in citations if (k := lineage.cited_key(link.cited_title))]
+    containing = [k for k in keys if len(k) >= lineage.MIN_CONTAINED]
+    tkey = identity.title_key(title)
+    containing += [
+        pkey
+        for pair in pairs
+        if identity.title_key(pair.child) in tkey and (pkey := identity.title_key(pair.parent))
+    ]
+    series = lineage.title_keys(title)[1]
+    return [
+        (doc_id, t)
+        for doc_id, t, lv in store.titled_candidates(keys, containing, series or None)
+        if doc_id != document_id and _is_policy(t, lv)
+    ]
+
+
+def _parents(
+    store: Store, pairs: Sequence[Pair], result: VersionResult, title: str
 ) -> list[tuple[int | None, LineageLink]]:
     found: list[tuple[int | None, LineageLink]] = []
     text = store.latest_version_text(result.document_id)[1]
-    for link in lineage.find_citations(text):
+    citations = lineage.find_citations(text)
+    candidates = _candidates(store, result.document_id, title, citations, pairs)
+    for link in citations:
         found.append((lineage.match_cited(link.cited_title, candidates), link))
     pred = lineage.find_predecessor(title, candidates)
     if pred is not None:

@@ -32,13 +32,19 @@ from watcher.records import (
     VersionResult,
     VersionRow,
 )
+<<<<<<< HEAD
 from watcher.store.base import Clock, storage_error, utcnow
+=======
+from watcher.store.base import Clock, register_functions, utcnow
+>>>>>>> peer-bench
 from watcher.store.digests import DigestsMixin
 from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin
+from watcher.store.lists import ListPage, ListPagesMixin
 from watcher.store.outbox import OutboxMixin
 from watcher.store.schema import MIGRATIONS
 from watcher.store.terms import TermsMixin
+from watcher.store.titles import TitleKeysMixin
 from watcher.store.users import AuditRow, SessionRow, UserRow, UsersMixin
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "ComparisonRow",
     "DocumentRow",
     "LinkRow",
+    "ListPage",
     "SessionRow",
     "SourceRow",
     "Store",
@@ -57,7 +64,16 @@ __all__ = [
 ]
 
 
-class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin, UsersMixin):
+class Store(
+    DocumentsMixin,
+    FindingsMixin,
+    OutboxMixin,
+    DigestsMixin,
+    TermsMixin,
+    UsersMixin,
+    ListPagesMixin,
+    TitleKeysMixin,
+):
     """Typed access to the store. Open with ``Store.open(path)``."""
 
     # ------------------------------------------------------------------ lifecycle
@@ -81,6 +97,7 @@ class Store(DocumentsMixin, FindingsMixin, OutboxMixin, DigestsMixin, TermsMixin
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
+            register_functions(conn)
             db = sqlite_utils.Database(conn, execute_plugins=False)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import fields
@@ -14,13 +15,51 @@ import sqlite_utils
 
 from watcher.errors import StoreError
 
+<<<<<<< HEAD
 __all__ = ["Clock", "StoreBase", "row_as", "storage_error", "utcnow"]
+=======
+__all__ = [
+    "Clock",
+    "StoreBase",
+    "pack_text",
+    "register_functions",
+    "row_as",
+    "unpack_text",
+    "utcnow",
+]
+>>>>>>> peer-bench
 
 Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def pack_text(text: str) -> bytes:
+    """A version's text as stored: zlib-compressed UTF-8 (policy text shrinks about 3×)."""
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def unpack_text(value: str | bytes | None) -> str:
+    """The text of a stored ``versions.text`` value (plain text in a store not migrated yet)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return zlib.decompress(value).decode("utf-8")
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the store's migrations and queries use: ``watcher_pack(text)`` and
+    ``watcher_unpack(blob)`` (see ``pack_text``/``unpack_text``)."""
+    conn.create_function(
+        "watcher_pack",
+        1,
+        lambda v: v if v is None or isinstance(v, bytes) else pack_text(v),
+        deterministic=True,
+    )
+    conn.create_function("watcher_unpack", 1, unpack_text, deterministic=True)
 
 
 R = TypeVar("R")

@@ -1,8 +1,10 @@
-"""Sources, documents, versions, raw blobs, the fetch log and full-text search.
+"""Sources, documents, versions, raw blobs and the fetch log (search: ``store.search``).
 
 A version is written only when the document's fingerprint (the hash of its substantive,
 normalised text) differs from the current version's; an unchanged fetch only moves
-``last_seen``. Raw bytes are zlib-compressed and stored once per SHA-256.
+``last_seen``. Raw bytes are zlib-compressed and stored once per SHA-256; version text is
+zlib-compressed too (``base.pack_text``); the search index over each document's current
+version (``store.search``) keeps no copy of it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from watcher.errors import StoreError
 from watcher.models import FetchAttempt, Section
 from watcher.records import DocumentRow, SourceRow, VersionResult, VersionRow
 from watcher.store.aliases import AliasesMixin, Page, key_label
-from watcher.store.base import row_as
+from watcher.store.base import pack_text, row_as, unpack_text
+from watcher.store.search import SearchMixin
 from watcher.text import structure
 
 __all__ = ["DocumentsMixin"]
@@ -35,8 +38,12 @@ _META_COLUMNS = (
 )
 
 _row = row_as
-#: A version's length without spaces and line breaks, computed in SQL (no text is loaded).
-_SOLID_LENGTH = "length(replace(replace(replace(replace(v.text, ' ', ''), char(10), ''), char(13), ''), '　', ''))"
+#: A version's length without spaces and line breaks, computed in SQL (the text is
+#: decompressed there, not loaded into Python).
+_SOLID_LENGTH = (
+    "length(replace(replace(replace(replace(watcher_unpack(v.text), ' ', ''), char(10), ''), "
+    "char(13), ''), '　', ''))"
+)
 
 
 @functools.lru_cache(maxsize=64)
@@ -44,7 +51,11 @@ def _parsed(text: str, title: str) -> Section:
     return structure.parse(text, title)
 
 
-class DocumentsMixin(AliasesMixin):
+def _version_row(row: Mapping[str, Any]) -> VersionRow | None:
+    return row_as(VersionRow, {**row, "text": unpack_text(row["text"])})
+
+
+class DocumentsMixin(AliasesMixin, SearchMixin):
     # ------------------------------------------------------------------ sources
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
@@ -398,7 +409,7 @@ class DocumentsMixin(AliasesMixin):
                 + " WHERE id = ?",
                 (title, now, version_id, *columns.values(), doc.id),
             )
-            self._index(doc.id, title, text)
+            self._index(doc.id, title, text, replaces=current)
             return VersionResult(
                 "new_version", doc.id, version_id, current.id if current else None, flip_flop
             )
@@ -499,7 +510,7 @@ class DocumentsMixin(AliasesMixin):
                 seq,
                 now,
                 title,
-                text,
+                pack_text(text),
                 text_hash,
                 json.dumps(dict(meta), ensure_ascii=False),
                 json.dumps([dict(a) for a in attachments], ensure_ascii=False),
@@ -516,22 +527,15 @@ class DocumentsMixin(AliasesMixin):
         )
         return version_id
 
-    def _index(self, document_id: int, title: str, text: str) -> None:
-        self.conn.execute("DELETE FROM search WHERE document_id = ?", (document_id,))
-        self.conn.execute(
-            "INSERT INTO search(title, text, document_id) VALUES (?, ?, ?)",
-            (title, text, document_id),
-        )
-
     def version(self, version_id: int) -> VersionRow | None:
         rows = self.query("SELECT * FROM versions WHERE id = ?", (version_id,))
-        return _row(VersionRow, rows[0]) if rows else None
+        return _version_row(rows[0]) if rows else None
 
     def versions(self, document_id: int) -> list[VersionRow]:
         rows = self.query(
             "SELECT * FROM versions WHERE document_id = ? ORDER BY seq", (document_id,)
         )
-        return [r for row in rows if (r := _row(VersionRow, row)) is not None]
+        return [r for row in rows if (r := _version_row(row)) is not None]
 
     def latest_version_text(self, document_id: int) -> tuple[str, str]:
         """(title, text) of a document's current version; StoreError when there is none."""
@@ -544,34 +548,7 @@ class DocumentsMixin(AliasesMixin):
             raise StoreError(
                 f"数据库中没有编号为 {document_id} 的文档。用 watcher sources 或网页查看已有文档。"
             )
-        return str(row[0]), str(row[1])
-
-    def search(self, q: str, limit: int = 50) -> list[DocumentRow]:
-        """Full-text search; trigram FTS for 3+ characters, LIKE for shorter queries. Control
-        characters (a NUL from ``q=%00``) are never in stored text and are dropped."""
-        q = "".join(c for c in q if c >= " " or c in "\t\n").strip()
-        if not q:
-            return []
-        if len(q) >= 3:
-            phrase = '"' + q.replace('"', '""') + '"'
-            ids = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT document_id FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?",
-                    (phrase, limit),
-                )
-            ]
-        else:
-            like = f"%{q}%"
-            ids = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT document_id FROM search WHERE title LIKE ? OR text LIKE ? LIMIT ?",
-                    (like, like, limit),
-                )
-            ]
-        docs = [self.document(int(i)) for i in ids]
-        return [d for d in docs if d is not None]
+        return str(row[0]), unpack_text(row[1])
 
     def documents_changed_between(self, start: str, end: str) -> list[DocumentRow]:
         """Documents with a new document or new version stored in [start, end)."""

@@ -21,7 +21,7 @@ from watcher.serialize import (
 )
 from watcher.store.base import StoreBase
 
-__all__ = ["FindingsMixin"]
+__all__ = ["FindingsMixin", "link_row"]
 
 
 def _change(row: Mapping[str, Any]) -> ChangeRow:
@@ -37,7 +37,8 @@ def _change(row: Mapping[str, Any]) -> ChangeRow:
     )
 
 
-def _link(row: Mapping[str, Any]) -> LinkRow:
+def link_row(row: Mapping[str, Any]) -> LinkRow:
+    """A ``links`` row as a value."""
     return LinkRow(
         id=int(row["id"]),
         child_id=int(row["child_id"]),
@@ -138,11 +139,12 @@ class FindingsMixin(StoreBase):
             rows = self.query("SELECT * FROM links WHERE parent_id = ? ORDER BY id", (parent_id,))
         else:
             rows = self.query("SELECT * FROM links ORDER BY id")
-        return [_link(r) for r in rows]
+        return [link_row(r) for r in rows]
 
     def unresolved_links(self) -> list[LinkRow]:
         return [
-            _link(r) for r in self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
+            link_row(r)
+            for r in self.query("SELECT * FROM links WHERE parent_id IS NULL ORDER BY id")
         ]
 
     # ------------------------------------------------------------------ comparisons

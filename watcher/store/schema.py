@@ -274,4 +274,47 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audit_at ON audit(at);
     """,
+    # 8: version text is kept zlib-compressed like the raw HTML (``watcher_pack``, a function
+    # the store registers), and the search index keeps no second copy of it: a contentless
+    # trigram FTS5 table whose rowid is the document id, indexed from the current version,
+    # keeping which documents hold a trigram but not where (detail = none, 1/7 of the size;
+    # Store.search checks the candidates' text).
+    """
+    DROP TABLE search;
+    CREATE VIRTUAL TABLE search USING fts5(
+        title, text, content = '', detail = none, tokenize = 'trigram'
+    );
+    INSERT INTO search(rowid, title, text)
+        SELECT d.id, v.title, watcher_unpack(v.text) FROM documents d
+        JOIN versions v ON v.id = d.current_version_id;
+    UPDATE versions SET text = watcher_pack(text) WHERE typeof(text) = 'text';
+    """,
+    # 9: list pages are fetched conditionally too: the validators of each list page and the
+    # links it held, read back when it answers 304
+    """
+    CREATE TABLE list_pages (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        links_json TEXT NOT NULL,         -- the links found on it, as [{url, title, date, meta}]
+        fetched_at TEXT NOT NULL
+    );
+    """,
+    # 10: lineage looks titles up by key instead of reading every stored title: each document's
+    # title key and series key, each unresolved link's cited key (made by the pipeline, remade
+    # when a title changes or the keying code does)
+    """
+    CREATE TABLE title_keys (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        title TEXT NOT NULL,              -- the title the keys were made from
+        title_key TEXT NOT NULL,
+        series_key TEXT NOT NULL
+    );
+    CREATE INDEX title_keys_title ON title_keys(title_key);
+    CREATE INDEX title_keys_series ON title_keys(series_key);
+    CREATE TABLE link_keys (
+        link_id INTEGER PRIMARY KEY REFERENCES links(id),
+        cited_key TEXT NOT NULL
+    );
+    """,
 )
