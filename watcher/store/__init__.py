@@ -32,11 +32,7 @@ from watcher.records import (
     VersionResult,
     VersionRow,
 )
-<<<<<<< HEAD
-from watcher.store.base import Clock, storage_error, utcnow
-=======
-from watcher.store.base import Clock, register_functions, utcnow
->>>>>>> peer-bench
+from watcher.store.base import Clock, register_functions, storage_error, utcnow
 from watcher.store.digests import DigestsMixin
 from watcher.store.documents import DocumentsMixin
 from watcher.store.findings import FindingsMixin

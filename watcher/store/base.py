@@ -15,19 +15,16 @@ import sqlite_utils
 
 from watcher.errors import StoreError
 
-<<<<<<< HEAD
-__all__ = ["Clock", "StoreBase", "row_as", "storage_error", "utcnow"]
-=======
 __all__ = [
     "Clock",
     "StoreBase",
     "pack_text",
     "register_functions",
     "row_as",
+    "storage_error",
     "unpack_text",
     "utcnow",
 ]
->>>>>>> peer-bench
 
 Clock = Callable[[], datetime]
 
