@@ -182,7 +182,11 @@ def test_two_checks_at_once_one_is_refused_and_the_store_survives(tmp_path: Path
         _out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err[-2000:]
     assert second.returncode == 3, second.stderr
-    assert "另一个 watcher 进程" in second.stderr and "正在使用" in second.stderr and "Traceback" not in second.stderr
+    assert (
+        "另一个 watcher 进程" in second.stderr
+        and "正在使用" in second.stderr
+        and "Traceback" not in second.stderr
+    )
     with Store.open(db) as store:
         assert store.integrity_ok()
         assert int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]) == 40
